@@ -1,0 +1,373 @@
+package io.etch.raft;
+
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.RaftGroupService;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.option.ReadOnlyOption;
+import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.JRaftUtils;
+import io.etch.api.etchpb.MemberAttributes;
+import io.etch.api.etchpb.RaftCommand;
+import io.etch.api.etchpb.RaftResult;
+import io.etch.raft.transport.GrpcRpcServer;
+import io.etch.raft.transport.PeerChannels;
+import io.etch.storage.EtcdError;
+import io.etch.storage.EtcdException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One etcd member's raft side: the jraft node over our gRPC peer transport, the state machine over the
+ * store, and the two things the API needs from raft: {@link #propose} (writes, from any member: a
+ * follower forwards to the leader over the peer port) and {@link #readBarrier} (linearizable reads by
+ * read index, on any member).
+ *
+ * <p>Lifecycle: construct, {@link #start()}, {@link #close()}. Thread-safe after start.
+ */
+public final class RaftMember implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftMember.class);
+    private static final String GROUP = "etch";
+    private static final long RETRY_DELAY_MS = 25;
+
+    private final RaftConfig config;
+    private final StoreHolder stores;
+    private final MemberDirectory directory = new MemberDirectory();
+    private final RaftRoleListener roles = new RaftRoleListener();
+    private final PeerChannels channels = new PeerChannels();
+    private final ScheduledExecutorService timer;
+    private final AtomicLong nextProposalId = new AtomicLong();
+    private final AtomicLong lastSnapshotIndex = new AtomicLong();
+    private final AtomicBoolean snapshotting = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Forwarder forwarder;
+    private RaftGroupService group;
+    private GrpcRpcServer rpcServer;
+    private volatile Node node;
+
+    /**
+     * @param config raft settings for this member
+     * @param stores the member's store (owned by the caller, closed after this member)
+     */
+    public RaftMember(RaftConfig config, StoreHolder stores) {
+        this.config = config;
+        this.stores = stores;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "etch-raft-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.nextProposalId.set((config.self().id() & 0xffffL) << 48 | (System.nanoTime() & 0xffffffffffL));
+        this.forwarder = new Forwarder(channels);
+    }
+
+    /**
+     * Starts the peer port and the raft node, and publishes this member's name and client URLs through
+     * raft once a leader is known (etcd {@code EtcdServer.publish}).
+     *
+     * @param clientUrls this member's {@code --advertise-client-urls}
+     * @throws IOException when the raft directories cannot be created
+     */
+    public void start(List<String> clientUrls) throws IOException {
+        Files.createDirectories(config.dataDir().resolve("log"));
+        Files.createDirectories(config.dataDir().resolve("meta"));
+        Files.createDirectories(config.dataDir().resolve("snapshot"));
+        lastSnapshotIndex.set(stores.read(s -> s.consistentIndex()));
+
+        EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
+        NodeOptions options = new NodeOptions();
+        options.setFsm(fsm);
+        options.setElectionTimeoutMs(config.electionTimeoutMs());
+        options.setLogUri(config.dataDir().resolve("log").toString());
+        options.setRaftMetaUri(config.dataDir().resolve("meta").toString());
+        options.setSnapshotUri(config.dataDir().resolve("snapshot").toString());
+        options.setSnapshotIntervalSecs(0); // snapshots are triggered by --snapshot-count, see afterApply
+        Configuration initial = new Configuration();
+        for (ClusterMember m : config.members()) {
+            initial.addPeer(PeerId.parsePeer(m.endpoint()));
+        }
+        options.setInitialConf(initial);
+        RaftOptions raftOptions = new RaftOptions();
+        raftOptions.setSync(true);
+        raftOptions.setElectionHeartbeatFactor(Math.max(2, config.electionTimeoutMs() / config.heartbeatIntervalMs()));
+        raftOptions.setReadOnlyOptions(ReadOnlyOption.ReadOnlySafe);
+        options.setRaftOptions(raftOptions);
+
+        rpcServer = new GrpcRpcServer(config.listenPeerHost(), config.listenPeerPort());
+        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer,
+                JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize()),
+                JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
+        rpcServer.addService(new ForwardService(this));
+
+        PeerId self = PeerId.parsePeer(config.self().endpoint());
+        group = new RaftGroupService(GROUP, self, options, rpcServer);
+        node = group.start(true);
+        LOG.info("raft member {} ({}) started on {}", config.self().name(),
+                MemberIds.hex(config.self().id()), config.self().endpoint());
+        publish(MemberAttributes.newBuilder()
+                .setMemberId(config.self().id())
+                .setName(config.self().name())
+                .addAllClientUrls(clientUrls)
+                .build());
+    }
+
+    private void publish(MemberAttributes attrs) {
+        if (closed.get()) {
+            return;
+        }
+        propose(RaftCommand.newBuilder().setMemberAttributes(attrs)).whenComplete((r, e) -> {
+            if (e != null || !r.getError().isEmpty()) {
+                timer.schedule(() -> publish(attrs), 500, TimeUnit.MILLISECONDS);
+            } else {
+                LOG.info("published member attributes {}", attrs.getClientUrlsList());
+            }
+        });
+    }
+
+    /**
+     * Replicates {@code command} and returns its apply result. Works on any member: a follower forwards
+     * to the leader. While there is no leader the proposal waits, up to the request timeout.
+     *
+     * @param command the command; its id is assigned here
+     * @return completes with the result (which may carry an etcd error), or exceptionally with an
+     *     {@link EtcdException} ({@code TIMEOUT}, {@code STOPPED}, …)
+     */
+    public CompletableFuture<RaftResult> propose(RaftCommand.Builder command) {
+        RaftCommand cmd = command.setId(nextProposalId.incrementAndGet()).build();
+        CompletableFuture<RaftResult> out = new CompletableFuture<>();
+        attempt(cmd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
+        return out;
+    }
+
+    /** Proposes on this member, which must lead; used by the peer Forward service. */
+    CompletableFuture<RaftResult> proposeAsLeader(RaftCommand cmd) {
+        CompletableFuture<RaftResult> out = new CompletableFuture<>();
+        long term = roles.leaderTerm();
+        if (term < 0 || node == null || !node.isLeader()) {
+            out.complete(RaftResult.newBuilder().setError(EtcdError.NOT_LEADER.name()).build());
+            return out;
+        }
+        applyLocally(cmd, term, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
+        return out;
+    }
+
+    private void attempt(RaftCommand cmd, long deadlineNanos, CompletableFuture<RaftResult> out) {
+        if (closed.get()) {
+            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+            return;
+        }
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (remainingMs <= 0) {
+            out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
+            return;
+        }
+        long term = roles.leaderTerm();
+        Node n = node;
+        if (term >= 0 && n != null && n.isLeader()) {
+            applyLocally(cmd, term, deadlineNanos, out);
+            return;
+        }
+        PeerId leader = n == null ? null : n.getLeaderId();
+        if (leader == null || leader.isEmpty()) {
+            retryLater(cmd, deadlineNanos, out);
+            return;
+        }
+        forwarder.forward(leader.getEndpoint().getIp(), leader.getEndpoint().getPort(), cmd, remainingMs)
+                .whenComplete((r, e) -> {
+                    if (e == null && EtcdError.NOT_LEADER.name().equals(r.getError())) {
+                        retryLater(cmd, deadlineNanos, out);
+                    } else if (e == null) {
+                        out.complete(r);
+                    } else if (e instanceof Forwarder.NotDeliveredException) {
+                        retryLater(cmd, deadlineNanos, out);
+                    } else {
+                        out.completeExceptionally(e);
+                    }
+                });
+    }
+
+    private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out) {
+        ProposalClosure closure = new ProposalClosure();
+        Task task = new Task(ByteBuffer.wrap(cmd.toByteArray()), closure, term);
+        node.apply(task);
+        long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        closure.future().orTimeout(remainingMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+                return;
+            }
+            if (e instanceof ProposalClosure.ProposalFailedException pf) {
+                Status st = pf.status();
+                String msg = String.valueOf(st.getErrorMsg());
+                boolean notAppended = st.getRaftError() == RaftError.EBUSY
+                        || msg.contains("Is not leader") || msg.contains("expected_term");
+                if (notAppended && out != null) {
+                    retryLater(cmd, deadlineNanos, out);
+                } else if (st.getRaftError() == RaftError.ENODESHUTDOWN || closed.get()) {
+                    out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+                } else {
+                    out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL));
+                }
+            } else {
+                out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
+            }
+        });
+    }
+
+    private void retryLater(RaftCommand cmd, long deadlineNanos, CompletableFuture<RaftResult> out) {
+        try {
+            timer.schedule(() -> attempt(cmd, deadlineNanos, out), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+        }
+    }
+
+    /**
+     * Waits until this member has applied everything committed when the call was made, confirmed with
+     * the leader by a read index (etcd {@code linearizableReadNotify}). Works on followers.
+     *
+     * @return completes normally when a local read is linearizable; exceptionally with
+     *     {@link EtcdException} {@code TIMEOUT} when no leader confirmed it within the request timeout
+     */
+    public CompletableFuture<Void> readBarrier() {
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        readAttempt(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
+        return out;
+    }
+
+    private void readAttempt(long deadlineNanos, CompletableFuture<Void> out) {
+        if (closed.get()) {
+            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+            return;
+        }
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (remainingMs <= 0) {
+            out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
+            return;
+        }
+        node.readIndex(ReadOnlyOption.ReadOnlySafe, new byte[0], new ReadIndexClosure(remainingMs) {
+            @Override
+            public void run(Status status, long index, byte[] reqCtx) {
+                if (status.isOk()) {
+                    out.complete(null);
+                } else {
+                    try {
+                        timer.schedule(() -> readAttempt(deadlineNanos, out), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+                    }
+                }
+            }
+        });
+    }
+
+    private void afterApply(long appliedIndex) {
+        if (appliedIndex - lastSnapshotIndex.get() >= config.snapshotCount() && snapshotting.compareAndSet(false, true)) {
+            node.snapshot(status -> {
+                if (status.isOk()) {
+                    lastSnapshotIndex.set(appliedIndex);
+                    LOG.info("raft snapshot taken at index >= {}", appliedIndex);
+                } else {
+                    LOG.warn("raft snapshot failed: {}", status);
+                }
+                snapshotting.set(false);
+            });
+        }
+    }
+
+    /** This member's etcd ID. */
+    public long memberId() {
+        return config.self().id();
+    }
+
+    /** The etcd cluster ID. */
+    public long clusterId() {
+        return config.clusterId();
+    }
+
+    /** The bootstrap members, in {@code --initial-cluster} order. */
+    public List<ClusterMember> members() {
+        return config.members();
+    }
+
+    /** What each member published about itself. */
+    public MemberDirectory directory() {
+        return directory;
+    }
+
+    /** The highest raft term this member has seen (etcd's {@code raft_term} in headers). */
+    public long term() {
+        return roles.term();
+    }
+
+    /** The etcd ID of the current leader as this member knows it, or 0 when there is none. */
+    public long leaderId() {
+        Node n = node;
+        if (n == null) {
+            return 0;
+        }
+        PeerId leader = n.getLeaderId();
+        if (leader == null || leader.isEmpty()) {
+            return 0;
+        }
+        ClusterMember m = config.memberAt(leader.getEndpoint().toString());
+        return m == null ? 0 : m.id();
+    }
+
+    /** Whether this member leads right now. */
+    public boolean isLeader() {
+        Node n = node;
+        return n != null && n.isLeader();
+    }
+
+    /** The raft index of the last committed entry this member knows of (etcd Status.raftIndex). */
+    public long commitIndex() {
+        Node n = node;
+        return n == null ? 0 : n.getLastCommittedIndex();
+    }
+
+    /** The raft index of the last entry applied to the store (etcd Status.raftAppliedIndex). */
+    public long appliedIndex() {
+        Node n = node;
+        return n == null ? 0 : n.getLastAppliedLogIndex();
+    }
+
+    /** How many times this member has seen the leader change. */
+    public long leaderChanges() {
+        return roles.leaderChanges();
+    }
+
+    /** Stops the node and the peer port; waits for them. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timer.shutdownNow();
+        if (group != null) {
+            group.shutdown();
+            try {
+                group.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        channels.shutdown();
+    }
+}
