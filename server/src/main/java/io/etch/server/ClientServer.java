@@ -1,0 +1,68 @@
+package io.etch.server;
+
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import io.etch.server.api.ClusterService;
+import io.etch.server.api.KvService;
+import io.etch.server.api.MaintenanceService;
+import io.etch.server.api.MemberContext;
+import io.etch.server.http.HttpEndpoints;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * The client port: gRPC (h2c with prior knowledge, as etcdctl speaks it) and HTTP/1.1 on the same
+ * port, like etcd's cmux (reference §0.1). Armeria detects the protocol per connection.
+ *
+ * <p>Limits: gRPC messages up to {@code --max-request-bytes} + 512 KiB (etcd's MaxRecvMsgSize); no
+ * request timeout and no overall request-length limit, so that watch streams can live forever.
+ */
+final class ClientServer implements AutoCloseable {
+    private final Server server;
+
+    ClientServer(MemberContext member) {
+        ServerBuilder sb = Server.builder();
+        for (URI url : member.config().listenClientUrls()) {
+            if (!"http".equals(url.getScheme())) {
+                throw new IllegalArgumentException("TLS client URLs are not supported yet: " + url);
+            }
+            sb.port(bindAddress(url), SessionProtocol.HTTP);
+        }
+        int maxMessage = member.config().maxRequestBytes() + 512 * 1024;
+        GrpcService grpc = GrpcService.builder()
+                .addService(new KvService(member))
+                .addService(new MaintenanceService(member))
+                .addService(new ClusterService(member))
+                .maxRequestMessageLength(maxMessage)
+                .maxResponseMessageLength(Integer.MAX_VALUE)
+                .useBlockingTaskExecutor(true)
+                .build();
+        sb.service(grpc)
+                .requestTimeout(Duration.ZERO)
+                .maxRequestLength(0)
+                .idleTimeout(Duration.ofHours(2))
+                .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
+        HttpEndpoints.register(sb, member.raft());
+        server = sb.build();
+    }
+
+    static InetSocketAddress bindAddress(URI url) {
+        String host = url.getHost();
+        if ("localhost".equals(host)) {
+            host = "127.0.0.1";
+        }
+        return new InetSocketAddress(host, url.getPort());
+    }
+
+    void start() {
+        server.start().join();
+    }
+
+    @Override
+    public void close() {
+        server.stop().join();
+    }
+}
