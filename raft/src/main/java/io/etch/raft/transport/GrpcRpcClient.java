@@ -1,0 +1,303 @@
+package io.etch.raft.transport;
+
+import com.alipay.sofa.jraft.ReplicatorGroup;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.error.ConnectionFailureException;
+import com.alipay.sofa.jraft.error.InvokeTimeoutException;
+import com.alipay.sofa.jraft.error.RemotingException;
+import com.alipay.sofa.jraft.option.RpcOptions;
+import com.alipay.sofa.jraft.rpc.InvokeCallback;
+import com.alipay.sofa.jraft.rpc.InvokeContext;
+import com.alipay.sofa.jraft.rpc.RpcClient;
+import com.alipay.sofa.jraft.util.Endpoint;
+import com.google.protobuf.Message;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * jraft's {@link RpcClient} on grpc-java: one channel (one HTTP/2 connection) per peer endpoint, one unary call
+ * per request. Created by {@link GrpcRaftRpcFactory}; Etch does not use it directly.
+ *
+ * <ul>
+ *   <li>Errors: {@code DEADLINE_EXCEEDED} becomes {@link InvokeTimeoutException} (jraft maps it to ETIMEDOUT),
+ *       {@code UNAVAILABLE} {@link ConnectionFailureException}, any other status {@link RemotingException}.
+ *       Callbacks get these as {@code err}; {@link #invokeSync} throws them.</li>
+ *   <li>Connect events: whenever a channel becomes READY, every registered {@link ReplicatorGroup} gets
+ *       {@code checkReplicator(peer, true)} (what Bolt's CONNECT event does), so a leader resumes replicating
+ *       to a peer that comes back.</li>
+ *   <li>Reconnect: a channel in TRANSIENT_FAILURE retries every {@value #RECONNECT_INTERVAL_MS} ms instead of
+ *       gRPC's backoff of up to 2 minutes, and so does a channel that lost its connection (IDLE).</li>
+ *   <li>Callbacks run on {@link InvokeCallback#executor()}, or on this client's pool when it is null.</li>
+ *   <li>{@link InvokeContext} (Bolt's CRC switch) is ignored: TCP and, later, TLS protect the bytes.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class GrpcRpcClient implements RpcClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcRpcClient.class);
+
+    static final long RECONNECT_INTERVAL_MS = 500;
+
+    private final PeerTls tls;
+    private final ConcurrentMap<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final List<ReplicatorGroup> replicatorGroups = new CopyOnWriteArrayList<>();
+    private final ExecutorService callbackExecutor;
+    private final ScheduledExecutorService scheduler;
+    private volatile boolean shutDown;
+
+    /** @param tls peer TLS, {@code null} for plaintext */
+    public GrpcRpcClient(PeerTls tls) {
+        this.tls = tls;
+        this.callbackExecutor = Executors.newCachedThreadPool(GrpcRpcServer.daemonThreads("etch-peer-client-"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(
+            GrpcRpcServer.daemonThreads("etch-peer-reconnect-"));
+        this.scheduler.scheduleWithFixedDelay(this::reconnect, RECONNECT_INTERVAL_MS, RECONNECT_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public boolean init(RpcOptions opts) {
+        return !shutDown;
+    }
+
+    /** Closes every channel and stops this client's threads. Idempotent. */
+    @Override
+    public void shutdown() {
+        shutDown = true;
+        for (Endpoint ep : channels.keySet()) {
+            closeConnection(ep);
+        }
+        scheduler.shutdownNow();
+        callbackExecutor.shutdown();
+    }
+
+    @Override
+    public boolean checkConnection(Endpoint endpoint) {
+        ManagedChannel ch = channels.get(Objects.requireNonNull(endpoint, "endpoint"));
+        return ch != null && ch.getState(false) == ConnectivityState.READY;
+    }
+
+    /** True if connected; with {@code createIfAbsent} starts connecting (asynchronously) if not. */
+    @Override
+    public boolean checkConnection(Endpoint endpoint, boolean createIfAbsent) {
+        ManagedChannel ch = channel(Objects.requireNonNull(endpoint, "endpoint"), createIfAbsent);
+        return ch != null && ch.getState(createIfAbsent) == ConnectivityState.READY;
+    }
+
+    /** Drops the channel to {@code endpoint}, failing its in-flight calls. */
+    @Override
+    public void closeConnection(Endpoint endpoint) {
+        ManagedChannel ch = channels.remove(Objects.requireNonNull(endpoint, "endpoint"));
+        if (ch != null) {
+            ch.shutdownNow();
+        }
+    }
+
+    @Override
+    public void registerConnectEventListener(ReplicatorGroup replicatorGroup) {
+        replicatorGroups.add(Objects.requireNonNull(replicatorGroup, "replicatorGroup"));
+    }
+
+    @Override
+    public Object invokeSync(Endpoint endpoint, Object request, InvokeContext ctx, long timeoutMs)
+        throws InterruptedException, RemotingException {
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        invokeAsync(endpoint, request, ctx, new InvokeCallback() {
+            @Override
+            public void complete(Object response, Throwable err) {
+                if (err != null) {
+                    result.completeExceptionally(err);
+                } else {
+                    result.complete(response);
+                }
+            }
+
+            @Override
+            public Executor executor() {
+                return Runnable::run;
+            }
+        }, timeoutMs);
+        try {
+            return result.get(timeoutMs + 1000, TimeUnit.MILLISECONDS); // the call's deadline fires first
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RemotingException re) {
+                throw re;
+            }
+            throw new RemotingException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new InvokeTimeoutException("no answer from " + endpoint + " within " + timeoutMs + " ms");
+        }
+    }
+
+    @Override
+    public void invokeAsync(Endpoint endpoint, Object request, InvokeContext ctx, InvokeCallback callback,
+                            long timeoutMs) throws RemotingException {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(callback, "callback");
+        if (!(request instanceof Message message)) {
+            throw new RemotingException("not a protobuf message: " + request);
+        }
+        MethodDescriptor<Message, Message> method;
+        try {
+            method = MessageTypes.method(message.getClass().getName());
+        } catch (IllegalArgumentException e) {
+            throw new RemotingException(e.getMessage(), e);
+        }
+        ManagedChannel ch = channel(endpoint, true);
+        if (ch == null) {
+            throw new RemotingException("rpc client is shut down");
+        }
+        ClientCall<Message, Message> call = ch.newCall(method,
+            CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS));
+        ClientCalls.asyncUnaryCall(call, message, new StreamObserver<>() {
+            private Message response;
+
+            @Override
+            public void onNext(Message value) {
+                response = value;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                complete(callback, null, translate(endpoint, ch, t));
+            }
+
+            @Override
+            public void onCompleted() {
+                complete(callback, response, null);
+            }
+        });
+    }
+
+    private void complete(InvokeCallback callback, Object response, Throwable err) {
+        Executor executor = callback.executor();
+        Runnable task = () -> {
+            try {
+                callback.complete(response, err);
+            } catch (Throwable t) {
+                LOG.error("rpc callback failed", t);
+            }
+        };
+        try {
+            (executor != null ? executor : callbackExecutor).execute(task);
+        } catch (RejectedExecutionException e) { // shutting down
+            task.run();
+        }
+    }
+
+    private RemotingException translate(Endpoint endpoint, ManagedChannel ch, Throwable t) {
+        Status status = Status.fromThrowable(t);
+        Metadata trailers = Status.trailersFromThrowable(t);
+        if (trailers != null && trailers.containsKey(PeerConnection.CLOSED_KEY)) {
+            dropLater(endpoint, ch); // the server closed this connection for jraft; open a new one
+        }
+        String msg = "rpc to " + endpoint + " failed: " + status.getCode()
+            + (status.getDescription() == null ? "" : " " + status.getDescription());
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED -> new InvokeTimeoutException(msg, t);
+            case UNAVAILABLE -> new ConnectionFailureException(msg, t);
+            default -> new RemotingException(msg, t);
+        };
+    }
+
+    private void dropLater(Endpoint endpoint, ManagedChannel ch) {
+        try {
+            scheduler.execute(() -> {
+                if (channels.remove(endpoint, ch)) {
+                    ch.shutdownNow();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down: every channel is closed anyway
+        }
+    }
+
+    private ManagedChannel channel(Endpoint endpoint, boolean create) {
+        ManagedChannel ch = channels.get(endpoint);
+        if (ch != null || !create || shutDown) {
+            return ch;
+        }
+        ManagedChannel created = PeerNetty.newChannel(endpoint.getIp(), endpoint.getPort(), tls, true);
+        ManagedChannel existing = channels.putIfAbsent(endpoint, created);
+        if (existing != null) {
+            created.shutdownNow();
+            return existing;
+        }
+        if (shutDown) { // raced with shutdown()
+            closeConnection(endpoint);
+            return null;
+        }
+        watch(endpoint, created, ConnectivityState.IDLE);
+        return created;
+    }
+
+    /** Fires a connect event each time the channel becomes READY, until it is shut down. */
+    private void watch(Endpoint endpoint, ManagedChannel ch, ConnectivityState previous) {
+        ConnectivityState now = ch.getState(false);
+        if (now == ConnectivityState.SHUTDOWN) {
+            return;
+        }
+        if (now == ConnectivityState.READY && previous != ConnectivityState.READY) {
+            onConnected(endpoint);
+        }
+        ch.notifyWhenStateChanged(now, () -> watch(endpoint, ch, now));
+    }
+
+    /** Periodic: channels that lost or could not get a connection try again now. */
+    private void reconnect() {
+        for (ManagedChannel ch : channels.values()) {
+            try {
+                ConnectivityState state = ch.getState(true); // IDLE starts connecting
+                if (state == ConnectivityState.TRANSIENT_FAILURE) {
+                    ch.resetConnectBackoff();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("reconnect failed", e);
+            }
+        }
+    }
+
+    private void onConnected(Endpoint endpoint) {
+        if (replicatorGroups.isEmpty()) {
+            return;
+        }
+        try {
+            callbackExecutor.execute(() -> {
+                PeerId peer = new PeerId(endpoint, 0);
+                LOG.info("peer {} is connected", peer);
+                for (ReplicatorGroup group : replicatorGroups) {
+                    try {
+                        group.checkReplicator(peer, true);
+                    } catch (RuntimeException e) {
+                        LOG.warn("checkReplicator({}) failed", peer, e);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+}
