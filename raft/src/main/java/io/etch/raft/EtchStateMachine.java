@@ -47,6 +47,8 @@ final class EtchStateMachine extends StateMachineAdapter {
     private final List<ClusterMember> cluster;
     private final RaftRoleListener roles;
     private final LongConsumer afterApply;
+    private final java.util.concurrent.CopyOnWriteArrayList<RaftListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
                      RaftRoleListener roles, LongConsumer afterApply) {
@@ -59,11 +61,16 @@ final class EtchStateMachine extends StateMachineAdapter {
         members.load(stores.applyStore(), cluster);
     }
 
+    void addListener(RaftListener listener) {
+        listeners.add(listener);
+    }
+
     @Override
     public void onApply(Iterator iter) {
         MvccStore store = stores.applyStore();
         long applied = store.consistentIndex();
         List<ProposalClosure> done = new ArrayList<>();
+        List<io.etch.api.mvccpb.Event> events = List.of();
         List<RaftResult> results = new ArrayList<>();
         long lastIndex = -1;
         try (WriteTxn txn = store.beginWrite()) {
@@ -87,6 +94,7 @@ final class EtchStateMachine extends StateMachineAdapter {
                 iter.next();
             }
             if (lastIndex > 0) {
+                events = txn.events();
                 txn.commit(lastIndex);
             }
         } catch (RuntimeException e) {
@@ -101,6 +109,10 @@ final class EtchStateMachine extends StateMachineAdapter {
             done.get(i).complete(results.get(i));
         }
         if (lastIndex > 0) {
+            long revision = store.currentRevision();
+            for (RaftListener l : listeners) {
+                l.onCommit(events, revision);
+            }
             afterApply.accept(lastIndex);
         }
     }
@@ -153,6 +165,9 @@ final class EtchStateMachine extends StateMachineAdapter {
                     meta.getLastIncludedIndex(), current);
             stores.replaceWith(Path.of(reader.getPath(), SNAPSHOT_DIR));
             members.load(stores.applyStore(), cluster);
+            for (RaftListener l : listeners) {
+                l.onStoreReplaced();
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.error("raft snapshot load failed", e);
@@ -163,11 +178,17 @@ final class EtchStateMachine extends StateMachineAdapter {
     @Override
     public void onLeaderStart(long term) {
         roles.leaderStarted(term);
+        for (RaftListener l : listeners) {
+            l.onLeaderStart(term);
+        }
     }
 
     @Override
     public void onLeaderStop(Status status) {
         roles.leaderStopped();
+        for (RaftListener l : listeners) {
+            l.onLeaderStop();
+        }
     }
 
     @Override

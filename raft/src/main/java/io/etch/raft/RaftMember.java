@@ -60,6 +60,7 @@ public final class RaftMember implements AutoCloseable {
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
+    private final java.util.List<RaftListener> pendingListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param config raft settings for this member
@@ -91,6 +92,7 @@ public final class RaftMember implements AutoCloseable {
         lastSnapshotIndex.set(stores.read(s -> s.consistentIndex()));
 
         EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
+        pendingListeners.forEach(fsm::addListener);
         NodeOptions options = new NodeOptions();
         options.setFsm(fsm);
         options.setElectionTimeoutMs(config.electionTimeoutMs());
@@ -138,6 +140,17 @@ public final class RaftMember implements AutoCloseable {
                 LOG.info("published member attributes {}", attrs.getClientUrlsList());
             }
         });
+    }
+
+    /**
+     * Registers hooks called from the state machine (commits, leadership, store replacement).
+     * Must be called before {@link #start}.
+     */
+    public void addListener(RaftListener listener) {
+        if (node != null) {
+            throw new IllegalStateException("listeners must be added before start");
+        }
+        pendingListeners.add(listener);
     }
 
     /**

@@ -44,8 +44,9 @@ public final class EtchServer implements AutoCloseable {
                 config.clusterId(), config.electionTimeoutMs(), config.heartbeatIntervalMs(), config.snapshotCount(),
                 config.requestTimeoutMs(), peerHost, peer.getPort());
         raft = new RaftMember(raftConfig, stores);
-        raft.start(config.advertiseClientUrls());
+        // Services are built before raft starts so that they can register their RaftListeners.
         client = new ClientServer(new MemberContext(config, stores, raft));
+        raft.start(config.advertiseClientUrls());
         client.start();
         LOG.info("etch member {} serving clients on {}", config.name(), config.listenClientUrls());
     }
