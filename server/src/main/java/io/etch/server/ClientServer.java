@@ -9,6 +9,8 @@ import io.etch.server.api.KvService;
 import io.etch.server.api.MaintenanceService;
 import io.etch.server.api.MemberContext;
 import io.etch.server.http.HttpEndpoints;
+import io.etch.server.http.JsonGateway;
+import io.etch.server.http.JsonRoutes;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -32,10 +34,18 @@ final class ClientServer implements AutoCloseable {
             sb.port(bindAddress(url), SessionProtocol.HTTP);
         }
         int maxMessage = member.config().maxRequestBytes() + 512 * 1024;
+        KvService kv = new KvService(member);
+        MaintenanceService maintenance = new MaintenanceService(member);
+        ClusterService cluster = new ClusterService(member);
+        JsonGateway gateway = new JsonGateway();
+        sb.serviceUnder("/v3/", gateway).serviceUnder("/v3beta/", gateway);
+        JsonRoutes.kv(gateway, kv);
+        JsonRoutes.maintenance(gateway, maintenance);
+        JsonRoutes.cluster(gateway, cluster);
         GrpcService grpc = GrpcService.builder()
-                .addService(new KvService(member))
-                .addService(new MaintenanceService(member))
-                .addService(new ClusterService(member))
+                .addService(kv)
+                .addService(maintenance)
+                .addService(cluster)
                 .maxRequestMessageLength(maxMessage)
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 .useBlockingTaskExecutor(true)
@@ -46,6 +56,7 @@ final class ClientServer implements AutoCloseable {
                 .idleTimeout(Duration.ofHours(2))
                 .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
         HttpEndpoints.register(sb, member.raft());
+        io.etch.server.http.MetricsEndpoint.register(sb, member.raft(), member.stores());
         server = sb.build();
     }
 
