@@ -28,6 +28,8 @@ final class CommandApplier {
                 case DELETE_RANGE -> result.setDeleteRange(txn.deleteRange(cmd.getDeleteRange()));
                 case TXN -> result.setTxn(txn.txn(cmd.getTxn()));
                 case COMPACTION -> result.setCompaction(txn.compact(cmd.getCompaction()));
+                case LEASE_GRANT -> result.setLeaseGrant(txn.leaseGrant(cmd.getLeaseGrant()));
+                case LEASE_REVOKE -> result.setLeaseRevoke(txn.leaseRevoke(cmd.getLeaseRevoke()));
                 case MEMBER_ATTRIBUTES -> {
                     members.apply(txn, cmd.getMemberAttributes());
                     result.setEmpty(Empty.getDefaultInstance());

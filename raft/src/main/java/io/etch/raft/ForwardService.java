@@ -28,4 +28,20 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
             response.onCompleted();
         });
     }
+
+    @Override
+    public void leaseRenew(io.etch.api.etcdserverpb.LeaseKeepAliveRequest request,
+                           StreamObserver<io.etch.api.etchpb.LeaseRenewResult> response) {
+        member.leases().renewForPeer(request.getID()).whenComplete((r, e) -> {
+            response.onNext(r);
+            response.onCompleted();
+        });
+    }
+
+    @Override
+    public void leaseTimeToLive(io.etch.api.etcdserverpb.LeaseTimeToLiveRequest request,
+                                StreamObserver<io.etch.api.etchpb.LeaseTimeToLiveResult> response) {
+        response.onNext(member.leases().timeToLiveForPeer(request));
+        response.onCompleted();
+    }
 }

@@ -45,6 +45,37 @@ final class Forwarder {
         return out;
     }
 
+    /** Asks the leader to renew lease {@code id} (a follower's LeaseKeepAlive). */
+    CompletableFuture<io.etch.api.etchpb.LeaseRenewResult> renew(String host, int port, long id, long timeoutMs) {
+        return call(ForwardGrpc.newFutureStub(channels.channel(host, port))
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .leaseRenew(io.etch.api.etcdserverpb.LeaseKeepAliveRequest.newBuilder().setID(id).build()));
+    }
+
+    /** Asks the leader for a lease's time to live (a follower's LeaseTimeToLive). */
+    CompletableFuture<io.etch.api.etchpb.LeaseTimeToLiveResult> timeToLive(String host, int port,
+            io.etch.api.etcdserverpb.LeaseTimeToLiveRequest request, long timeoutMs) {
+        return call(ForwardGrpc.newFutureStub(channels.channel(host, port))
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .leaseTimeToLive(request));
+    }
+
+    private static <T> CompletableFuture<T> call(com.google.common.util.concurrent.ListenableFuture<T> f) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        Futures.addCallback(f, new FutureCallback<>() {
+            @Override
+            public void onSuccess(T result) {
+                out.complete(result);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                out.completeExceptionally(classify(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return out;
+    }
+
     private static Throwable classify(Throwable t) {
         if (t instanceof StatusRuntimeException sre) {
             Status.Code code = sre.getStatus().getCode();

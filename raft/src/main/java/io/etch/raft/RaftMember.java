@@ -61,6 +61,7 @@ public final class RaftMember implements AutoCloseable {
     private GrpcRpcServer rpcServer;
     private volatile Node node;
     private final java.util.List<RaftListener> pendingListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final LeaseCoordinator leases;
 
     /**
      * @param config raft settings for this member
@@ -76,6 +77,35 @@ public final class RaftMember implements AutoCloseable {
         });
         this.nextProposalId.set((config.self().id() & 0xffffL) << 48 | (System.nanoTime() & 0xffffffffffL));
         this.forwarder = new Forwarder(channels);
+        this.leases = new LeaseCoordinator(this, stores, config, new io.etch.storage.lease.MonotonicClock());
+        pendingListeners.add(leases);
+    }
+
+    /** The lease side of this member: ID generation, keep-alive and time-to-live routed to the leader. */
+    public LeaseCoordinator leases() {
+        return leases;
+    }
+
+    Forwarder forwarder() {
+        return forwarder;
+    }
+
+    /** The leader's peer endpoint as this member knows it; {@code self} when this member leads. */
+    record LeaderEndpoint(String host, int port, boolean self) {
+    }
+
+    /** The current leader's peer endpoint, or null when there is none. */
+    LeaderEndpoint leaderEndpoint() {
+        Node n = node;
+        if (n == null) {
+            return null;
+        }
+        PeerId leader = n.getLeaderId();
+        if (leader == null || leader.isEmpty()) {
+            return null;
+        }
+        return new LeaderEndpoint(leader.getEndpoint().getIp(), leader.getEndpoint().getPort(),
+                leader.equals(n.getNodeId().getPeerId()));
     }
 
     /**
@@ -120,6 +150,7 @@ public final class RaftMember implements AutoCloseable {
         PeerId self = PeerId.parsePeer(config.self().endpoint());
         group = new RaftGroupService(GROUP, self, options, rpcServer);
         node = group.start(true);
+        JraftSignals.disableDescribeDump();
         LOG.info("raft member {} ({}) started on {}", config.self().name(),
                 MemberIds.hex(config.self().id()), config.self().endpoint());
         publish(MemberAttributes.newBuilder()
@@ -373,6 +404,7 @@ public final class RaftMember implements AutoCloseable {
             return;
         }
         timer.shutdownNow();
+        leases.close();
         if (group != null) {
             group.shutdown();
             try {

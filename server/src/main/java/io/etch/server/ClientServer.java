@@ -6,6 +6,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.etch.server.api.ClusterService;
 import io.etch.server.api.KvService;
+import io.etch.server.api.LeaseService;
 import io.etch.server.api.MaintenanceService;
 import io.etch.server.api.MemberContext;
 import io.etch.server.http.HttpEndpoints;
@@ -24,6 +25,8 @@ import java.time.Duration;
  */
 final class ClientServer implements AutoCloseable {
     private final Server server;
+    private final LeaseService lease;
+    private final io.etch.server.api.WatchService watch;
 
     ClientServer(MemberContext member) {
         ServerBuilder sb = Server.builder();
@@ -46,6 +49,8 @@ final class ClientServer implements AutoCloseable {
                 .addService(kv)
                 .addService(maintenance)
                 .addService(cluster)
+                .addService((lease = new LeaseService(member)).definition())
+                .addService((watch = io.etch.server.api.WatchService.create(member)).definition())
                 .maxRequestMessageLength(maxMessage)
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 .useBlockingTaskExecutor(true)
@@ -74,6 +79,8 @@ final class ClientServer implements AutoCloseable {
 
     @Override
     public void close() {
+        watch.close();
+        lease.close();
         server.stop().join();
     }
 }

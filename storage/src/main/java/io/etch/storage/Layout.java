@@ -10,12 +10,17 @@ import org.rocksdb.ColumnFamilyHandle;
  * @param index user key → {@link IndexRecord}
  * @param keyrev per-key history {@code BE32(len) key rev16} → flag
  * @param meta named meta values
+ * @param lease {@code BE64(lease id)} → marshalled {@code leasepb.Lease{ID, TTL}} (etcd's {@code lease} bucket)
+ * @param leaseKeys {@code BE64(lease id) key} → empty: the keys attached to each lease
  */
-record Layout(ColumnFamilyHandle key, ColumnFamilyHandle index, ColumnFamilyHandle keyrev, ColumnFamilyHandle meta) {
+record Layout(ColumnFamilyHandle key, ColumnFamilyHandle index, ColumnFamilyHandle keyrev, ColumnFamilyHandle meta,
+        ColumnFamilyHandle lease, ColumnFamilyHandle leaseKeys) {
     static final String CF_KEY = "key";
     static final String CF_INDEX = "index";
     static final String CF_KEYREV = "keyrev";
     static final String CF_META = "meta";
+    static final String CF_LEASE = "lease";
+    static final String CF_LEASE_KEYS = "leasekeys";
 
     static final byte FLAG_PUT = 0;
     static final byte FLAG_TOMBSTONE = 1;
@@ -30,7 +35,25 @@ record Layout(ColumnFamilyHandle key, ColumnFamilyHandle index, ColumnFamilyHand
     static final byte[] META_COMPACT_REV = "compact_rev".getBytes(StandardCharsets.UTF_8);
 
     ColumnFamilyHandle[] all() {
-        return new ColumnFamilyHandle[] {key, index, keyrev, meta};
+        return new ColumnFamilyHandle[] {key, index, keyrev, meta, lease, leaseKeys};
+    }
+
+    /** Family names in {@link #all()} order. */
+    static String[] names() {
+        return new String[] {CF_KEY, CF_INDEX, CF_KEYREV, CF_META, CF_LEASE, CF_LEASE_KEYS};
+    }
+
+    /** The {@code lease} family's key of a lease: {@code BE64(id)} (etcd's {@code int64ToBytes}). */
+    static byte[] leaseKey(long id) {
+        return Bytes.longBytes(id);
+    }
+
+    /** A {@code leasekeys} key: {@code BE64(id) key}. */
+    static byte[] leaseKeyEntry(long id, byte[] userKey) {
+        byte[] b = new byte[8 + userKey.length];
+        Bytes.putLong(b, 0, id);
+        System.arraycopy(userKey, 0, b, 8, userKey.length);
+        return b;
     }
 
     /** The {@code key} family's key of a revision, with the tombstone mark when {@code tombstone}. */

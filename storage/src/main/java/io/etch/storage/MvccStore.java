@@ -70,6 +70,23 @@ public interface MvccStore extends AutoCloseable {
      */
     RangeResponse range(RangeRequest request);
 
+    /**
+     * Watch history (etcd {@code watchable_store.go syncWatchers} + {@code kvsToEvents}): the PUT/DELETE
+     * events of revisions {@code >= fromRev}, in revision order, read from the {@code key} family of one
+     * snapshot. A read stops at the first revision boundary after {@code maxEntries} entries (a revision is
+     * never split) or at the current revision. DELETE events carry {@code kv{key, mod_revision}}. prev_kv is
+     * the key's value at {@code mod_revision - 1} (etcd's watch server), left out for create events and when
+     * {@code mod_revision - 1 <} the compact revision. Thread-safe; see {@link HistoryEvents} for an example.
+     *
+     * @param fromRev first revision to read (values below 1 mean 1)
+     * @param maxEntries history entries to read before stopping at a revision boundary (≥ 1)
+     * @param keyFilter events whose key it rejects are left out (they still count as read)
+     * @param prevKvFilter prev_kv is filled only for kept events whose key it accepts
+     * @throws EtcdException COMPACTED when {@code fromRev <} the compact revision
+     */
+    HistoryEvents readEvents(long fromRev, int maxEntries, java.util.function.Predicate<com.google.protobuf.ByteString> keyFilter,
+            java.util.function.Predicate<com.google.protobuf.ByteString> prevKvFilter);
+
     /** The current (last committed) revision; 1 on a fresh store. Thread-safe. */
     long currentRevision();
 
@@ -126,11 +143,39 @@ public interface MvccStore extends AutoCloseable {
 
     /**
      * Sets how the store tells whether a lease exists (a Put with {@code lease != 0} on an unknown lease
-     * fails with LEASE_NOT_FOUND). The default knows no lease. Called from the apply thread only.
+     * fails with LEASE_NOT_FOUND). The default is the store's own lease table as seen by the open batch
+     * (so a grant earlier in the same batch counts). Called from the apply thread only.
      *
      * @param leaseExists returns true iff the lease id is granted and not revoked
      */
     void setLeaseResolver(LongPredicate leaseExists);
+
+    /**
+     * Sets the minimum TTL {@link WriteTxn#leaseGrant} raises smaller TTLs to (etcd's {@code minLeaseTTL},
+     * {@link io.etch.storage.lease.LeaseLimits#minTtlSeconds}); default
+     * {@value io.etch.storage.lease.LeaseLimits#DEFAULT_MIN_TTL_SECONDS}. Not persisted: set it after every open.
+     *
+     * @param seconds positive
+     */
+    void setMinLeaseTtl(long seconds);
+
+    /**
+     * Sets who is told about committed lease grants and revokes (the lessor). One listener; the default
+     * does nothing. Not persisted: set it after every open.
+     */
+    void setLeaseListener(io.etch.storage.lease.LeaseListener listener);
+
+    /** Every granted lease, in ID order (as a signed int64 in big-endian bytes). Thread-safe. */
+    java.util.List<io.etch.storage.lease.Lease> leases();
+
+    /** The lease {@code id}, or empty when it was never granted or was revoked. Thread-safe. */
+    java.util.Optional<io.etch.storage.lease.Lease> lease(long id);
+
+    /**
+     * The keys attached to lease {@code id} (live keys whose latest put carried the lease), in unsigned
+     * byte order; empty for an unknown lease. Thread-safe.
+     */
+    java.util.List<com.google.protobuf.ByteString> leaseKeys(long id);
 
     /**
      * Flushes memtables of every column family to SST files and syncs the WAL, so that the state up to

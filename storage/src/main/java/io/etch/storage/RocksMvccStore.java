@@ -2,6 +2,9 @@ package io.etch.storage;
 
 import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.api.etcdserverpb.RangeResponse;
+import io.etch.storage.lease.Lease;
+import io.etch.storage.lease.LeaseLimits;
+import io.etch.storage.lease.LeaseListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +43,15 @@ final class RocksMvccStore implements MvccStore {
     }
 
     private static final long BLOCK_CACHE_BYTES = 64L << 20;
+    private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
+        @Override
+        public void granted(Lease lease) {
+        }
+
+        @Override
+        public void revoked(long id) {
+        }
+    };
 
     private final RocksDB db;
     private final Layout layout;
@@ -52,7 +64,10 @@ final class RocksMvccStore implements MvccStore {
     private volatile long currentRev;
     private volatile long compactMainRev;
     private volatile long consistentIndex;
-    private volatile LongPredicate leaseResolver = id -> false;
+    /** Null: the store's own {@code lease} family decides (through the open batch). */
+    private volatile LongPredicate leaseResolver;
+    private volatile long minLeaseTtlSeconds = LeaseLimits.DEFAULT_MIN_TTL_SECONDS;
+    private volatile LeaseListener leaseListener = NO_LEASE_LISTENER;
 
     private RocksMvccStore(RocksDB db, Layout layout, List<AutoCloseable> resources) {
         this.db = db;
@@ -91,7 +106,8 @@ final class RocksMvccStore implements MvccStore {
                 .setKeepLogFileNum(3)
                 .setMaxLogFileSize(8L << 20);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        for (String name : List.of("default", Layout.CF_KEY, Layout.CF_INDEX, Layout.CF_KEYREV, Layout.CF_META)) {
+        for (String name : List.of("default", Layout.CF_KEY, Layout.CF_INDEX, Layout.CF_KEYREV, Layout.CF_META,
+                Layout.CF_LEASE, Layout.CF_LEASE_KEYS)) {
             descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
@@ -111,7 +127,8 @@ final class RocksMvccStore implements MvccStore {
         resources.add(cfOptions);
         resources.add(bloom);
         resources.add(cache);
-        Layout layout = new Layout(handles.get(1), handles.get(2), handles.get(3), handles.get(4));
+        Layout layout = new Layout(handles.get(1), handles.get(2), handles.get(3), handles.get(4),
+                handles.get(5), handles.get(6));
         return new RocksMvccStore(db, layout, resources);
     }
 
@@ -137,6 +154,13 @@ final class RocksMvccStore implements MvccStore {
     public RangeResponse range(RangeRequest request) {
         return read(reader -> RangeExecutor.range(reader, request,
                 reader.metaLong(Layout.META_CURRENT_REV, 1), reader.metaLong(Layout.META_COMPACT_REV, -1)));
+    }
+
+    @Override
+    public HistoryEvents readEvents(long fromRev, int maxEntries,
+            java.util.function.Predicate<com.google.protobuf.ByteString> keyFilter,
+            java.util.function.Predicate<com.google.protobuf.ByteString> prevKvFilter) {
+        return read(reader -> EventReader.read(reader, fromRev, maxEntries, keyFilter, prevKvFilter));
     }
 
     @Override
@@ -212,7 +236,7 @@ final class RocksMvccStore implements MvccStore {
     public int hash() {
         return read(reader -> {
             CRC32C crc = new CRC32C();
-            String[] names = {Layout.CF_KEY, Layout.CF_INDEX, Layout.CF_KEYREV, Layout.CF_META};
+            String[] names = Layout.names();
             ColumnFamilyHandle[] cfs = layout.all();
             for (int i = 0; i < cfs.length; i++) {
                 crc.update(names[i].getBytes(StandardCharsets.UTF_8));
@@ -235,7 +259,7 @@ final class RocksMvccStore implements MvccStore {
     java.util.Map<String, Integer> entryCounts() {
         return read(reader -> {
             java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
-            String[] names = {Layout.CF_KEY, Layout.CF_INDEX, Layout.CF_KEYREV, Layout.CF_META};
+            String[] names = Layout.names();
             ColumnFamilyHandle[] cfs = layout.all();
             for (int i = 0; i < cfs.length; i++) {
                 int n = 0;
@@ -271,6 +295,66 @@ final class RocksMvccStore implements MvccStore {
     @Override
     public void setLeaseResolver(LongPredicate leaseExists) {
         this.leaseResolver = leaseExists;
+    }
+
+    // ---- leases ----
+
+    @Override
+    public void setMinLeaseTtl(long seconds) {
+        if (seconds < 1) {
+            throw new IllegalArgumentException("minimum lease TTL must be positive: " + seconds);
+        }
+        this.minLeaseTtlSeconds = seconds;
+    }
+
+    long minLeaseTtl() {
+        return minLeaseTtlSeconds;
+    }
+
+    @Override
+    public void setLeaseListener(LeaseListener listener) {
+        this.leaseListener = listener;
+    }
+
+    /** Tells the lease listener what a just-published batch granted and revoked, in order. */
+    void leasesCommitted(List<RocksWriteTxn.LeaseChange> changes) {
+        LeaseListener l = leaseListener;
+        for (RocksWriteTxn.LeaseChange c : changes) {
+            if (c.granted()) {
+                l.granted(new Lease(c.id(), c.ttlSeconds()));
+            } else {
+                l.revoked(c.id());
+            }
+        }
+    }
+
+    @Override
+    public List<Lease> leases() {
+        return read(reader -> {
+            List<Lease> out = new ArrayList<>();
+            try (RocksIterator it = reader.view().iterator(layout.lease())) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    out.add(LeaseCodec.decode(it.value()));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public java.util.Optional<Lease> lease(long id) {
+        return read(reader -> java.util.Optional.ofNullable(LeaseCodec.get(reader, id)));
+    }
+
+    @Override
+    public List<com.google.protobuf.ByteString> leaseKeys(long id) {
+        return read(reader -> {
+            List<com.google.protobuf.ByteString> out = new ArrayList<>();
+            for (byte[] k : LeaseCodec.attachedKeys(reader, id)) {
+                out.add(com.google.protobuf.ByteString.copyFrom(k));
+            }
+            return out;
+        });
     }
 
     /** Enters a writer operation: blocks {@link #close()} until {@link #exit()}. */

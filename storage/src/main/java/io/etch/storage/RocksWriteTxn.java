@@ -5,6 +5,10 @@ import io.etch.api.etcdserverpb.CompactionRequest;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.DeleteRangeResponse;
+import io.etch.api.etcdserverpb.LeaseGrantRequest;
+import io.etch.api.etcdserverpb.LeaseGrantResponse;
+import io.etch.api.etcdserverpb.LeaseRevokeRequest;
+import io.etch.api.etcdserverpb.LeaseRevokeResponse;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
@@ -14,6 +18,8 @@ import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.etcdserverpb.TxnResponse;
 import io.etch.api.mvccpb.Event;
 import io.etch.api.mvccpb.KeyValue;
+import io.etch.storage.lease.Lease;
+import io.etch.storage.lease.LeaseLimits;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,6 +39,7 @@ import org.rocksdb.WriteBatchWithIndex;
 final class RocksWriteTxn implements WriteTxn {
     private static final byte[] FLAG_PUT = {Layout.FLAG_PUT};
     private static final byte[] FLAG_TOMBSTONE = {Layout.FLAG_TOMBSTONE};
+    private static final byte[] NO_BYTES = {};
 
     /** One request: every change gets {@code (main, sub++)}. */
     final class Op {
@@ -60,6 +67,7 @@ final class RocksWriteTxn implements WriteTxn {
     private final ReadOptions readOptions = new ReadOptions();
     private final KvReader reader;
     private final List<Event> events = new ArrayList<>();
+    private final List<LeaseChange> leaseChanges = new ArrayList<>();
     private long rev;
     private long compactMainRev;
     private boolean finished;
@@ -68,10 +76,10 @@ final class RocksWriteTxn implements WriteTxn {
             long compactMainRev) {
         this.store = store;
         this.layout = layout;
-        this.leases = leases;
         this.rev = rev;
         this.compactMainRev = compactMainRev;
         this.reader = new KvReader(KvView.of(db, batch, readOptions), layout);
+        this.leases = leases != null ? leases : id -> LeaseCodec.get(reader, id) != null;
     }
 
     @Override
@@ -129,6 +137,7 @@ final class RocksWriteTxn implements WriteTxn {
             checkActive();
             batch.setSavePoint();
             int eventsBefore = events.size();
+            int leaseChangesBefore = leaseChanges.size();
             long compactBefore = compactMainRev;
             Op op = new Op();
             try {
@@ -141,6 +150,7 @@ final class RocksWriteTxn implements WriteTxn {
             } catch (RuntimeException e) {
                 batch.rollbackToSavePoint();
                 events.subList(eventsBefore, events.size()).clear();
+                leaseChanges.subList(leaseChangesBefore, leaseChanges.size()).clear();
                 compactMainRev = compactBefore;
                 throw e;
             }
@@ -176,6 +186,13 @@ final class RocksWriteTxn implements WriteTxn {
         put(layout.key(), Layout.revKey(r, false), kv.toByteArray());
         put(layout.keyrev(), Layout.historyKey(Layout.historyPrefix(key), r.main(), r.sub()), FLAG_PUT);
         put(layout.index(), key, IndexRecord.live(r, create, version, lease).encode());
+        long oldLease = live ? rec.lease() : 0;
+        if (oldLease != lease) {
+            detach(oldLease, key);
+            if (lease != 0) {
+                put(layout.leaseKeys(), Layout.leaseKeyEntry(lease, key), NO_BYTES);
+            }
+        }
         Event.Builder ev = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
         if (prev != null) {
             ev.setPrevKv(prev);
@@ -203,9 +220,59 @@ final class RocksWriteTxn implements WriteTxn {
             put(layout.keyrev(), Layout.historyKey(Layout.historyPrefix(live.key()), r.main(), r.sub()),
                     FLAG_TOMBSTONE);
             put(layout.index(), live.key(), IndexRecord.tombstone(r).encode());
+            detach(live.record().lease(), live.key());
             events.add(Event.newBuilder().setType(Event.EventType.DELETE).setKv(tomb).setPrevKv(prev).build());
         }
         return resp.setHeader(header(op.headerRev())).build();
+    }
+
+    private void detach(long lease, byte[] key) {
+        if (lease != 0) {
+            delete(layout.leaseKeys(), Layout.leaseKeyEntry(lease, key));
+        }
+    }
+
+    // ---- leases ----
+
+    /** One committed lease change, reported to the store's lease listener after the commit. */
+    record LeaseChange(long id, long ttlSeconds, boolean granted) {
+    }
+
+    @Override
+    public LeaseGrantResponse leaseGrant(LeaseGrantRequest request) {
+        return request(op -> {
+            long id = request.getID();
+            if (id == 0) {
+                throw new EtcdException(EtcdError.LEASE_NOT_FOUND); // etcd lessor.Grant(NoLease)
+            }
+            if (request.getTTL() > LeaseLimits.MAX_TTL_SECONDS) {
+                throw new EtcdException(EtcdError.LEASE_TTL_TOO_LARGE);
+            }
+            if (LeaseCodec.get(reader, id) != null) {
+                throw new EtcdException(EtcdError.LEASE_EXIST);
+            }
+            Lease lease = new Lease(id, Math.max(request.getTTL(), store.minLeaseTtl()));
+            put(layout.lease(), Layout.leaseKey(id), LeaseCodec.encode(lease));
+            leaseChanges.add(new LeaseChange(id, lease.ttlSeconds(), true));
+            return LeaseGrantResponse.newBuilder().setHeader(header(rev)).setID(id).setTTL(lease.ttlSeconds()).build();
+        });
+    }
+
+    @Override
+    public LeaseRevokeResponse leaseRevoke(LeaseRevokeRequest request) {
+        return request(op -> {
+            long id = request.getID();
+            if (LeaseCodec.get(reader, id) == null) {
+                throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
+            }
+            for (byte[] key : LeaseCodec.attachedKeys(reader, id)) {
+                doDelete(op, DeleteRangeRequest.newBuilder().setKey(ByteString.copyFrom(key)).build());
+                delete(layout.leaseKeys(), Layout.leaseKeyEntry(id, key)); // already gone unless inconsistent
+            }
+            delete(layout.lease(), Layout.leaseKey(id));
+            leaseChanges.add(new LeaseChange(id, 0, false));
+            return LeaseRevokeResponse.newBuilder().setHeader(header(op.headerRev())).build();
+        });
     }
 
     static ResponseHeader header(long revision) {
@@ -252,6 +319,7 @@ final class RocksWriteTxn implements WriteTxn {
             put(layout.meta(), Layout.META_CONSISTENT_INDEX, Bytes.longBytes(consistentIndex));
             store.publish(batch, rev, compactMainRev, consistentIndex);
             finish();
+            store.leasesCommitted(leaseChanges);
         } finally {
             store.exit();
         }

@@ -75,6 +75,28 @@ public interface WriteTxn extends AutoCloseable {
     CompactionResponse compact(CompactionRequest request);
 
     /**
+     * etcd's LeaseGrant apply ({@code lessor.Grant}): persists lease {@code ID} with its TTL raised to the
+     * store's minimum ({@link MvccStore#setMinLeaseTtl}). Does not change the revision. The lease listener
+     * hears of it after {@link #commit}.
+     *
+     * @param request {@code ID} non-zero (the server picks one before proposing), {@code TTL} in seconds
+     * @return {@code {header{revision = current}, ID, TTL = granted TTL}}
+     * @throws EtcdException LEASE_TTL_TOO_LARGE when {@code TTL >} 9 000 000 000; LEASE_EXIST when the ID is
+     *     granted; LEASE_NOT_FOUND when {@code ID == 0}
+     */
+    io.etch.api.etcdserverpb.LeaseGrantResponse leaseGrant(io.etch.api.etcdserverpb.LeaseGrantRequest request);
+
+    /**
+     * etcd's LeaseRevoke apply ({@code lessor.Revoke}): deletes every key attached to the lease, in key
+     * order, all at ONE new main revision (one DELETE event each, in one batch), then the lease. With no
+     * attached key the revision does not change.
+     *
+     * @return {@code header.revision} = the new revision if keys were deleted, else the current one
+     * @throws EtcdException LEASE_NOT_FOUND when the lease does not exist
+     */
+    io.etch.api.etcdserverpb.LeaseRevokeResponse leaseRevoke(io.etch.api.etcdserverpb.LeaseRevokeRequest request);
+
+    /**
      * Atomically writes every change of this batch together with the current revision, the compact
      * revision and {@code consistentIndex} (one RocksDB write, WAL on, no fsync), then publishes it to
      * readers. The transaction is finished afterwards; {@link #close()} is then a no-op.

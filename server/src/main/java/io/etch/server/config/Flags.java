@@ -81,6 +81,11 @@ public final class Flags {
             description = "Raise alarms when backend size exceeds the given quota (0 defaults to 2 GiB).")
     public long quotaBackendBytes;
 
+    @Option(names = {"--experimental-watch-progress-notify-interval", "-experimental-watch-progress-notify-interval"},
+            defaultValue = "${env:ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL:-10m}",
+            description = "Duration of periodic watch progress notifications.")
+    public String watchProgressNotifyInterval;
+
     @Option(names = {"--logger", "-logger"}, defaultValue = "${env:ETCD_LOGGER:-zap}", hidden = true,
             description = "Accepted for compatibility; Etch always logs through slf4j.")
     public String logger;

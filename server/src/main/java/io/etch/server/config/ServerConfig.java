@@ -26,6 +26,8 @@ import java.util.Map;
  * @param maxRequestBytes largest request accepted (etcd {@code --max-request-bytes})
  * @param maxTxnOps most operations in one txn branch
  * @param snapshotCount applied entries between raft snapshots
+ * @param watchProgressNotifyIntervalMs period of watch progress notifications
+ *     ({@code --experimental-watch-progress-notify-interval}, Go duration, default 10m)
  */
 public record ServerConfig(
         String name,
@@ -40,7 +42,8 @@ public record ServerConfig(
         int electionTimeoutMs,
         int maxRequestBytes,
         int maxTxnOps,
-        long snapshotCount) {
+        long snapshotCount,
+        long watchProgressNotifyIntervalMs) {
 
     /**
      * Validates flags into a configuration.
@@ -87,7 +90,8 @@ public record ServerConfig(
                 f.electionTimeoutMs,
                 f.maxRequestBytes,
                 f.maxTxnOps,
-                f.snapshotCount);
+                f.snapshotCount,
+                f.watchProgressNotifyInterval == null ? 600_000 : GoDuration.parseMillis(f.watchProgressNotifyInterval));
     }
 
     /** etcd's request timeout: 5 s plus two election timeouts ({@code ServerConfig.ReqTimeout}). */

@@ -1,0 +1,197 @@
+package io.etch.storage.watch;
+
+import static io.etch.storage.watch.WatchFixture.b;
+import static io.etch.storage.watch.WatchFixture.create;
+import static io.etch.storage.watch.WatchFixture.take;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etch.api.etcdserverpb.PutRequest;
+import io.etch.api.etcdserverpb.RequestOp;
+import io.etch.api.etcdserverpb.TxnRequest;
+import io.etch.api.etcdserverpb.WatchCreateRequest;
+import io.etch.api.etcdserverpb.WatchResponse;
+import io.etch.api.mvccpb.Event;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scenarios of reference §3.6 on the watchable store (the server adds only the header ids and term). */
+class WatchableStoreTest {
+    @TempDir
+    Path dir;
+    WatchFixture f;
+
+    @BeforeEach
+    void open() throws Exception {
+        f = new WatchFixture(dir, WatchConfig.defaults());
+    }
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    @Test
+    void createdFirstThenOneResponsePerRevision() {
+        f.put("a", "0"); // rev 2
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("a", "").build());
+        TxnRequest txn = TxnRequest.newBuilder()
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("a")).setValue(b("1"))))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("b")).setValue(b("1"))))
+                .build();
+        f.txn(txn); // rev 3
+        f.put("a", "2"); // rev 4
+        List<WatchResponse> rs = take(s, 3);
+        assertThat(rs.get(0).getCreated()).isTrue();
+        assertThat(rs.get(0).getWatchId()).isZero();
+        assertThat(rs.get(0).getHeader().getRevision()).isEqualTo(2);
+        assertThat(rs.get(1).getHeader().getRevision()).isEqualTo(3);
+        assertThat(rs.get(1).getEventsList()).extracting(e -> e.getKv().getValue().toStringUtf8()).containsExactly("1");
+        assertThat(rs.get(1).getEvents(0).hasPrevKv()).isFalse();
+        assertThat(rs.get(2).getHeader().getRevision()).isEqualTo(4);
+        assertThat(rs.get(2).getEvents(0).getKv().getVersion()).isEqualTo(3);
+    }
+
+    @Test
+    void replaysHistoryWithPrevKvAndFilters() {
+        f.put("k/a", "1"); // 2
+        f.put("k/a", "2"); // 3
+        f.del("k/a", ""); // 4
+        f.put("k/b", "1"); // 5
+        f.put("x", "1"); // 6
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("k/", "k0").setStartRevision(2).setPrevKv(true).build());
+        s.watch(create("k/", "k0").setStartRevision(2).addFilters(WatchCreateRequest.FilterType.NOPUT).build());
+        List<WatchResponse> rs = take(s, 4);
+        assertThat(rs.get(0).getCreated()).isTrue();
+        assertThat(rs.get(1).getCreated()).isTrue();
+        assertThat(rs.get(1).getWatchId()).isEqualTo(1);
+        WatchResponse all = rs.get(2).getWatchId() == 0 ? rs.get(2) : rs.get(3);
+        WatchResponse deletes = rs.get(2).getWatchId() == 1 ? rs.get(2) : rs.get(3);
+        assertThat(all.getHeader().getRevision()).isEqualTo(6);
+        assertThat(all.getEventsList()).extracting(e -> e.getType() + "@" + e.getKv().getModRevision()
+                + (e.hasPrevKv() ? " prev=" + e.getPrevKv().getValue().toStringUtf8() : ""))
+                .containsExactly("PUT@2", "PUT@3 prev=1", "DELETE@4 prev=2", "PUT@5");
+        assertThat(deletes.getEventsList()).extracting(e -> e.getType() + "@" + e.getKv().getModRevision()
+                + (e.hasPrevKv() ? " prev" : "")).containsExactly("DELETE@4");
+        Event del = deletes.getEvents(0);
+        assertThat(del.getKv().getKey().toStringUtf8()).isEqualTo("k/a");
+        assertThat(del.getKv().getValue().isEmpty()).isTrue();
+        assertThat(del.getKv().getCreateRevision()).isZero();
+    }
+
+    @Test
+    void badCreatesAndIds() {
+        f.put("a", "1");
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("b", "a").build());
+        s.watch(create("a", "").setWatchId(1).build());
+        s.watch(create("a", "").build()); // 0
+        s.watch(create("a", "").build()); // 2 (1 is taken)
+        s.watch(create("a", "").setWatchId(1).build());
+        s.watch(create("", "\0").build()); // from "\0": every key; 3
+        List<WatchResponse> rs = take(s, 6);
+        assertThat(rs.get(0)).isEqualTo(WatchResponse.newBuilder().setHeader(WatchStream.header(2)).setWatchId(-1)
+                .setCreated(true).setCanceled(true).setCancelReason("mvcc: watcher range is empty").build());
+        assertThat(rs).extracting(WatchResponse::getWatchId).containsExactly(-1L, 1L, 0L, 2L, -1L, 3L);
+        assertThat(rs.get(4).getCancelReason()).isEqualTo("mvcc: duplicate watch ID provided on the WatchStream");
+        s.cancel(2);
+        s.cancel(42);
+        s.requestProgress();
+        List<WatchResponse> more = take(s, 2);
+        assertThat(more.get(0)).isEqualTo(WatchResponse.newBuilder().setHeader(WatchStream.header(2)).setWatchId(2)
+                .setCanceled(true).build());
+        assertThat(more.get(1)).isEqualTo(WatchResponse.newBuilder().setHeader(WatchStream.header(2)).setWatchId(-1)
+                .build());
+        f.put("zz", "1");
+        WatchResponse ev = take(s, 1).get(0);
+        assertThat(ev.getWatchId()).isEqualTo(3);
+        assertThat(s.poll()).isNull();
+    }
+
+    @Test
+    void compactedStartIsCancelledWithCompactRevision() {
+        for (int i = 0; i < 5; i++) {
+            f.put("a", "v" + i); // 2..6
+        }
+        f.compact(5);
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("a", "").setStartRevision(4).build());
+        s.watch(create("a", "").setStartRevision(5).build());
+        List<WatchResponse> rs = take(s, 4);
+        assertThat(rs.get(0).getCreated()).isTrue();
+        assertThat(rs.get(1).getCreated()).isTrue();
+        WatchResponse cancelled = rs.stream().filter(WatchResponse::getCanceled).findFirst().orElseThrow();
+        assertThat(cancelled).isEqualTo(WatchResponse.newBuilder()
+                .setHeader(io.etch.api.etcdserverpb.ResponseHeader.getDefaultInstance()).setWatchId(0)
+                .setCanceled(true).setCompactRevision(5).build());
+        WatchResponse replay = rs.stream().filter(r -> r.getEventsCount() > 0).findFirst().orElseThrow();
+        assertThat(replay.getWatchId()).isEqualTo(1);
+        assertThat(replay.getEventsList()).extracting(e -> e.getKv().getModRevision()).containsExactly(5L, 6L);
+        // a compacted watcher keeps its id until the client cancels it (etcd)
+        assertThat(s.watcherCount()).isEqualTo(2);
+        s.cancel(0);
+        assertThat(take(s, 1).get(0).getCanceled()).isTrue();
+    }
+
+    @Test
+    void slowStreamStaysBoundedAndCatchesUpInOrder() throws Exception {
+        f.close();
+        f = new WatchFixture(dir.resolve("slow"), new WatchConfig(600_000, 4, 1 << 20, 7, 100_000, 512));
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("k", "").setPrevKv(true).build());
+        take(s, 1);
+        for (int i = 0; i < 300; i++) {
+            f.put("k", "v" + i);
+            assertThat(s.pending()).isLessThanOrEqualTo(4);
+        }
+        List<Event> seen = new ArrayList<>();
+        WatchFixture.await("all events", () -> {
+            WatchResponse r;
+            while ((r = s.poll()) != null) {
+                seen.addAll(r.getEventsList());
+            }
+            return seen.size() >= 300;
+        });
+        assertThat(seen).containsExactlyElementsOf(f.history);
+        WatchFixture.await("synced again", () -> f.watchable.syncedCount() == 1);
+    }
+
+    @Test
+    void resetMovesSyncedWatchersToHistoryWithoutLossOrDuplicates() {
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("a", "b").build());
+        take(s, 1);
+        f.put("a1", "1");
+        f.watchable.onReset();
+        f.put("a2", "1");
+        f.watchable.onReset();
+        f.put("a3", "1");
+        List<Event> seen = new ArrayList<>();
+        WatchFixture.await("3 events", () -> {
+            WatchResponse r;
+            while ((r = s.poll()) != null) {
+                seen.addAll(r.getEventsList());
+            }
+            return seen.size() >= 3;
+        });
+        assertThat(seen).extracting(e -> e.getKv().getKey().toStringUtf8()).containsExactly("a1", "a2", "a3");
+    }
+
+    @Test
+    void progressNotifyOnlyWhenIdle() throws Exception {
+        f.close();
+        f = new WatchFixture(dir.resolve("p"), WatchConfig.defaults().withProgressNotifyIntervalMs(100));
+        f.put("a", "1");
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("a", "").setProgressNotify(true).build());
+        List<WatchResponse> rs = take(s, 2);
+        assertThat(rs.get(1)).isEqualTo(WatchResponse.newBuilder().setHeader(WatchStream.header(2)).setWatchId(0)
+                .build());
+    }
+}
