@@ -87,7 +87,7 @@ final class EtchStateMachine extends StateMachineAdapter {
                 }
                 if (closure instanceof ProposalClosure pc && result != null) {
                     done.add(pc);
-                    results.add(result);
+                    results.add(result.toBuilder().setRaftIndex(index).build());
                 } else if (closure != null) {
                     closure.run(Status.OK());
                 }

@@ -57,6 +57,7 @@ public final class RaftMember implements AutoCloseable {
     private final AtomicBoolean snapshotting = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Forwarder forwarder;
+    private final AppliedIndexWaiters appliedWaiters = new AppliedIndexWaiters();
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
@@ -120,6 +121,7 @@ public final class RaftMember implements AutoCloseable {
         Files.createDirectories(config.dataDir().resolve("meta"));
         Files.createDirectories(config.dataDir().resolve("snapshot"));
         lastSnapshotIndex.set(stores.read(s -> s.consistentIndex()));
+        appliedWaiters.applied(lastSnapshotIndex.get());
 
         EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
         pendingListeners.forEach(fsm::addListener);
@@ -237,7 +239,7 @@ public final class RaftMember implements AutoCloseable {
                     if (e == null && EtcdError.NOT_LEADER.name().equals(r.getError())) {
                         retryLater(cmd, deadlineNanos, out);
                     } else if (e == null) {
-                        out.complete(r);
+                        appliedWaiters.await(r.getRaftIndex(), deadlineNanos).thenRun(() -> out.complete(r));
                     } else if (e instanceof Forwarder.NotDeliveredException) {
                         retryLater(cmd, deadlineNanos, out);
                     } else {
@@ -322,6 +324,7 @@ public final class RaftMember implements AutoCloseable {
     }
 
     private void afterApply(long appliedIndex) {
+        appliedWaiters.applied(appliedIndex);
         if (appliedIndex - lastSnapshotIndex.get() >= config.snapshotCount() && snapshotting.compareAndSet(false, true)) {
             node.snapshot(status -> {
                 if (status.isOk()) {
