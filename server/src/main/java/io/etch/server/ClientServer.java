@@ -9,6 +9,7 @@ import io.etch.server.api.KvService;
 import io.etch.server.api.LeaseService;
 import io.etch.server.api.MaintenanceService;
 import io.etch.server.api.MemberContext;
+import io.etch.server.concurrency.ConcurrencyServices;
 import io.etch.server.http.HttpEndpoints;
 import io.etch.server.http.JsonGateway;
 import io.etch.server.http.JsonRoutes;
@@ -27,6 +28,7 @@ final class ClientServer implements AutoCloseable {
     private final Server server;
     private final LeaseService lease;
     private final io.etch.server.api.WatchService watch;
+    private final ConcurrencyServices concurrency;
 
     ClientServer(MemberContext member) {
         ServerBuilder sb = Server.builder();
@@ -51,6 +53,8 @@ final class ClientServer implements AutoCloseable {
                 .addService(cluster)
                 .addService((lease = new LeaseService(member)).definition())
                 .addService((watch = io.etch.server.api.WatchService.create(member)).definition())
+                .addService((concurrency = ConcurrencyServices.create(kv, lease, watch.store())).lock())
+                .addService(concurrency.election())
                 .maxRequestMessageLength(maxMessage)
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 .useBlockingTaskExecutor(true)

@@ -74,6 +74,11 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         return new WatchService(member, store, new LeaderGuard(member.raft(), member.config().electionTimeoutMs()));
     }
 
+    /** The member's watchable store, for in-process watchers (lock and election waits). */
+    public WatchableStore store() {
+        return store;
+    }
+
     /** The service with the {@code hasleader} interceptor. */
     public ServerServiceDefinition definition() {
         return ServerInterceptors.intercept(this, guard.interceptor());
