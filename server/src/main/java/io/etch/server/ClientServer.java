@@ -59,6 +59,9 @@ final class ClientServer implements AutoCloseable {
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 .useBlockingTaskExecutor(true)
                 .build();
+        JsonRoutes.lease(gateway, lease);
+        JsonRoutes.watch(gateway, watch);
+        JsonRoutes.concurrency(gateway, concurrency);
         sb.service(grpc)
                 .requestTimeout(Duration.ZERO)
                 .maxRequestLength(0)

@@ -85,4 +85,25 @@ class JsonGatewayE2ETest {
         assertThat(version.body()).isEqualTo("{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
         assertThat(version.headers().firstValue("Content-Type")).hasValue("application/json");
     }
+
+    @Test
+    void leaseGrantAndAStreamedWatch() throws Exception {
+        HttpResponse<String> grant = post("/v3/lease/grant", "{\"TTL\":30}");
+        assertThat(grant.statusCode()).isEqualTo(200);
+        assertThat(grant.body()).matches(".*\"ID\":\"\\d+\",\"TTL\":\"30\"}");
+        HttpResponse<String> ttl = post("/v3/lease/timetolive", "{\"ID\":12345}");
+        assertThat(ttl.body()).contains("\"ID\":\"12345\",\"TTL\":\"-1\"");
+
+        HttpResponse<java.util.stream.Stream<String>> watch = HTTP.send(HttpRequest.newBuilder(
+                URI.create(base + "/v3/watch")).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"create_request\":{\"key\":\"Z3dhdGNo\"}}")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        java.util.Iterator<String> lines = watch.body().iterator();
+        String created = lines.next();
+        assertThat(created).startsWith("{\"result\":{\"header\":").contains("\"created\":true");
+        post("/v3/kv/put", "{\"key\":\"Z3dhdGNo\",\"value\":\"MQ==\"}");
+        String event = lines.next();
+        assertThat(event).contains("\"events\":[{\"kv\":{\"key\":\"Z3dhdGNo\"").contains("\"value\":\"MQ==\"");
+        watch.body().close();
+    }
 }

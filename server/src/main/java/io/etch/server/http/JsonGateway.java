@@ -86,26 +86,13 @@ public final class JsonGateway implements HttpService {
         routes.put(path, body -> {
             HttpResponseWriter writer = HttpResponse.streaming();
             writer.write(HttpEndpoints.headers(HttpStatus.OK, MediaType.JSON));
-            StreamObserver<Q> requests = call.apply(new StreamObserver<>() {
-                @Override
-                public void onNext(R value) {
-                    writer.tryWrite(HttpData.ofUtf8("{\"result\":" + print(value) + "}\n"));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    Status s = Status.fromThrowable(t);
-                    writer.tryWrite(HttpData.ofUtf8("{\"error\":{\"grpc_code\":" + s.getCode().value()
-                            + ",\"http_code\":" + httpStatus(s.getCode()).code() + ",\"message\":"
-                            + quote(describe(s)) + ",\"http_status\":" + quote(httpStatus(s.getCode()).reasonPhrase())
-                            + "}}\n"));
-                    writer.close();
-                }
-
-                @Override
-                public void onCompleted() {
-                    writer.close();
-                }
+            GatewayCall<R> response = new GatewayCall<>(writer);
+            StreamObserver<Q> requests = call.apply(response);
+            // When the HTTP client goes away, end the call so that its watchers and keep-alives stop.
+            writer.whenComplete().handle((v, e) -> {
+                response.cancelled();
+                requests.onError(Status.CANCELLED.withDescription("client closed the stream").asRuntimeException());
+                return null;
             });
             for (String line : splitJsonValues(body)) {
                 requests.onNext(parse(line, prototype));
@@ -251,6 +238,84 @@ public final class JsonGateway implements HttpService {
 
         BadJson(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * The response side of a streaming gateway call, shaped like a gRPC server call so that services
+     * which use flow control and cancellation hooks ({@code ServerCallStreamObserver}) work unchanged.
+     * The HTTP response is always "ready"; Armeria buffers what the client has not read yet.
+     */
+    private static final class GatewayCall<R extends Message> extends io.grpc.stub.ServerCallStreamObserver<R> {
+        private final HttpResponseWriter writer;
+        private volatile Runnable onCancel;
+        private volatile boolean cancelled;
+
+        GatewayCall(HttpResponseWriter writer) {
+            this.writer = writer;
+        }
+
+        void cancelled() {
+            cancelled = true;
+            Runnable r = onCancel;
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        @Override
+        public synchronized void onNext(R value) {
+            writer.tryWrite(HttpData.ofUtf8("{\"result\":" + print(value) + "}\n"));
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            Status s = Status.fromThrowable(t);
+            writer.tryWrite(HttpData.ofUtf8("{\"error\":{\"grpc_code\":" + s.getCode().value()
+                    + ",\"http_code\":" + httpStatus(s.getCode()).code() + ",\"message\":"
+                    + quote(describe(s)) + ",\"http_status\":" + quote(httpStatus(s.getCode()).reasonPhrase())
+                    + "}}\n"));
+            writer.close();
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            writer.close();
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        public void setOnCancelHandler(Runnable handler) {
+            onCancel = handler;
+        }
+
+        @Override
+        public void setCompression(String compression) {
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void setOnReadyHandler(Runnable handler) {
+        }
+
+        @Override
+        public void request(int count) {
+        }
+
+        @Override
+        public void setMessageCompression(boolean enable) {
+        }
+
+        @Override
+        public void disableAutoInboundFlowControl() {
         }
     }
 }

@@ -41,4 +41,56 @@ public final class JsonRoutes {
     public static void cluster(JsonGateway g, ClusterService c) {
         g.unary("/v3/cluster/member/list", MemberListRequest.getDefaultInstance(), c::memberList);
     }
+
+    public static void lease(JsonGateway g, io.etch.server.api.LeaseService l) {
+        for (String base : new String[] {"/v3/lease/", "/v3/kv/lease/"}) {
+            g.unary(base + "revoke", io.etch.api.etcdserverpb.LeaseRevokeRequest.getDefaultInstance(), l::leaseRevoke)
+                    .unary(base + "timetolive", io.etch.api.etcdserverpb.LeaseTimeToLiveRequest.getDefaultInstance(),
+                            l::leaseTimeToLive)
+                    .unary(base + "leases", io.etch.api.etcdserverpb.LeaseLeasesRequest.getDefaultInstance(),
+                            l::leaseLeases);
+        }
+        g.unary("/v3/lease/grant", io.etch.api.etcdserverpb.LeaseGrantRequest.getDefaultInstance(), l::leaseGrant)
+                .stream("/v3/lease/keepalive", io.etch.api.etcdserverpb.LeaseKeepAliveRequest.getDefaultInstance(),
+                        l::leaseKeepAlive);
+    }
+
+    public static void watch(JsonGateway g, io.etch.server.api.WatchService w) {
+        g.stream("/v3/watch", io.etch.api.etcdserverpb.WatchRequest.getDefaultInstance(), w::watch);
+    }
+
+    public static void concurrency(JsonGateway g, io.etch.server.concurrency.ConcurrencyServices c) {
+        g.unary("/v3/lock/lock", io.etch.api.v3lockpb.LockRequest.getDefaultInstance(), c.lock()::lock)
+                .unary("/v3/lock/unlock", io.etch.api.v3lockpb.UnlockRequest.getDefaultInstance(), c.lock()::unlock)
+                .unary("/v3/election/campaign", io.etch.api.v3electionpb.CampaignRequest.getDefaultInstance(),
+                        c.election()::campaign)
+                .unary("/v3/election/proclaim", io.etch.api.v3electionpb.ProclaimRequest.getDefaultInstance(),
+                        c.election()::proclaim)
+                .unary("/v3/election/leader", io.etch.api.v3electionpb.LeaderRequest.getDefaultInstance(),
+                        c.election()::leader)
+                .unary("/v3/election/resign", io.etch.api.v3electionpb.ResignRequest.getDefaultInstance(),
+                        c.election()::resign);
+        g.<io.etch.api.v3electionpb.LeaderRequest, io.etch.api.v3electionpb.LeaderResponse>stream(
+                "/v3/election/observe", io.etch.api.v3electionpb.LeaderRequest.getDefaultInstance(),
+                out -> serverStreaming(c.election()::observe, out));
+    }
+
+    /** A server-streaming method as a stream route: each request starts the method on the shared output. */
+    private static <Q, R> io.grpc.stub.StreamObserver<Q> serverStreaming(
+            java.util.function.BiConsumer<Q, io.grpc.stub.StreamObserver<R>> method, io.grpc.stub.StreamObserver<R> out) {
+        return new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(Q request) {
+                method.accept(request, out);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
 }
