@@ -3,7 +3,7 @@
  * before proposing a request.
  *
  * <p>Public surface: {@link io.etch.storage.MvccStore}, {@link io.etch.storage.WriteTxn},
- * {@link io.etch.storage.HashKvResult}, {@link io.etch.storage.KeyRange},
+ * {@link io.etch.storage.HashKvResult}, {@link io.etch.storage.HistoryEvents}, {@link io.etch.storage.KeyRange},
  * {@link io.etch.storage.KvRequestValidator}, {@link io.etch.storage.EtcdError} and
  * {@link io.etch.storage.EtcdException}. Everything else in this package is package-private
  * implementation.

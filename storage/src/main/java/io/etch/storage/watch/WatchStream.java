@@ -157,10 +157,14 @@ public final class WatchStream implements AutoCloseable {
         return true;
     }
 
-    /** Whether an event response could be queued now. */
+    /** Whether an event response could be queued now; when not, the store is woken once room appears. */
     boolean hasRoom() {
         synchronized (queue) {
-            return closed || hasRoomLocked();
+            if (closed || hasRoomLocked()) {
+                return true;
+            }
+            rejected = true;
+            return false;
         }
     }
 

@@ -81,8 +81,8 @@ public final class WatchableStore implements AutoCloseable {
     /** The highest revision the notifier has processed (etcd: the store revision seen by synced watchers). */
     private volatile long notified;
     private volatile boolean closed;
-    private volatile String lastPass = "";
     private volatile long passes;
+    private volatile String lastPass = "";
 
     /**
      * Starts the notifier thread. Create it before the store starts applying (so that no batch is missed).
@@ -463,7 +463,6 @@ public final class WatchableStore implements AutoCloseable {
             mu.unlock();
         }
 
-        lastPass = "from " + from + " candidates " + candidates.size() + " unsynced " + unsynced.size();
         HistoryEvents read;
         long readFrom = from;
         try {
@@ -475,6 +474,8 @@ public final class WatchableStore implements AutoCloseable {
 
         mu.lock();
         try {
+            int failed = 0;
+            int advanced = 0;
             Map<Watcher, List<Event>> matched = new IdentityHashMap<>();
             for (Event ev : read.events()) {
                 long rev = ev.getKv().getModRevision();
@@ -492,16 +493,20 @@ public final class WatchableStore implements AutoCloseable {
                 List<Event> selected = evs == null ? List.of() : w.select(evs);
                 if (!selected.isEmpty()) {
                     if (!w.stream.offer(eventsResponse(w, selected, read.currentRevision()), false)) {
+                        failed++;
                         continue;
                     }
                     w.eventsSinceTick = true;
                 }
                 w.nextRev = read.nextRevision();
+                advanced++;
                 changed = true;
                 if (read.complete() && notified <= read.currentRevision()) {
                     toSynced(w);
                 }
             }
+            lastPass = "from " + from + " next " + read.nextRevision() + " candidates " + candidates.size()
+                    + " failed " + failed + " advanced " + advanced + " events " + read.events().size();
         } finally {
             mu.unlock();
         }
@@ -538,7 +543,7 @@ public final class WatchableStore implements AutoCloseable {
         mu.lock();
         try {
             Watcher w = stream.watchers.get(id);
-            return (w == null ? "no watcher" : w.toString()) + " last pass " + lastPass + " notifier " + notifier.getState() + " passes " + passes + " stream pending " + stream.pending() + " room "
+            return (w == null ? "no watcher" : w.toString()) + " last " + lastPass + " notifier " + notifier.getState() + " passes " + passes + " stream pending " + stream.pending() + " room "
                     + stream.hasRoom();
         } finally {
             mu.unlock();
