@@ -45,6 +45,8 @@ final class AppliedIndexWaiters {
             head.values().forEach(ready::addAll);
             head.clear();
         }
-        ready.forEach(f -> f.complete(null));
+        if (!ready.isEmpty()) {
+            Completions.EXECUTOR.execute(() -> ready.forEach(f -> f.complete(null)));
+        }
     }
 }

@@ -105,8 +105,12 @@ final class EtchStateMachine extends StateMachineAdapter {
             iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
             return;
         }
-        for (int i = 0; i < done.size(); i++) {
-            done.get(i).complete(results.get(i));
+        if (!done.isEmpty()) {
+            Completions.EXECUTOR.execute(() -> {
+                for (int i = 0; i < done.size(); i++) {
+                    done.get(i).complete(results.get(i));
+                }
+            });
         }
         if (lastIndex > 0) {
             long revision = store.currentRevision();

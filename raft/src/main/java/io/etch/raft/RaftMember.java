@@ -123,6 +123,7 @@ public final class RaftMember implements AutoCloseable {
         lastSnapshotIndex.set(stores.read(s -> s.consistentIndex()));
         appliedWaiters.applied(lastSnapshotIndex.get());
 
+        RaftLogTuning.apply();
         EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
         pendingListeners.forEach(fsm::addListener);
         NodeOptions options = new NodeOptions();
@@ -239,13 +240,30 @@ public final class RaftMember implements AutoCloseable {
                     if (e == null && EtcdError.NOT_LEADER.name().equals(r.getError())) {
                         retryLater(cmd, deadlineNanos, out);
                     } else if (e == null) {
-                        appliedWaiters.await(r.getRaftIndex(), deadlineNanos).thenRun(() -> out.complete(r));
+                        awaitLocalApply(r.getRaftIndex(), deadlineNanos).thenRun(() -> out.complete(r));
                     } else if (e instanceof Forwarder.NotDeliveredException) {
                         retryLater(cmd, deadlineNanos, out);
                     } else {
                         out.completeExceptionally(e);
                     }
                 });
+    }
+
+    /**
+     * Completes once this member has applied {@code index}. A follower learns the leader's commit index
+     * only from the next append or heartbeat (up to a heartbeat interval away when writes are sparse), so
+     * a read barrier is started too: the leader's read index round sends heartbeats carrying its commit
+     * index at once.
+     */
+    private CompletableFuture<Void> awaitLocalApply(long index, long deadlineNanos) {
+        CompletableFuture<Void> applied = appliedWaiters.await(index, deadlineNanos);
+        if (applied.isDone()) {
+            return applied;
+        }
+        CompletableFuture<Void> either = new CompletableFuture<>();
+        applied.whenComplete((v, e) -> either.complete(null));
+        readBarrier().whenComplete((v, e) -> either.complete(null));
+        return either;
     }
 
     private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out) {

@@ -47,10 +47,16 @@ final class ClientServer implements AutoCloseable {
         JsonRoutes.kv(gateway, kv);
         JsonRoutes.maintenance(gateway, maintenance);
         JsonRoutes.cluster(gateway, cluster);
-        GrpcService grpc = GrpcService.builder()
+        // KV and Cluster never block (reads are short RocksDB reads, writes and read barriers are
+        // asynchronous), so they run on the event loop: no thread hop per request.
+        GrpcService fast = GrpcService.builder()
                 .addService(kv)
-                .addService(maintenance)
                 .addService(cluster)
+                .maxRequestMessageLength(maxMessage)
+                .maxResponseMessageLength(Integer.MAX_VALUE)
+                .build();
+        GrpcService grpc = GrpcService.builder()
+                .addService(maintenance)
                 .addService((lease = new LeaseService(member)).definition())
                 .addService((watch = io.etch.server.api.WatchService.create(member)).definition())
                 .addService((concurrency = ConcurrencyServices.create(kv, lease, watch.store())).lock())
@@ -62,7 +68,8 @@ final class ClientServer implements AutoCloseable {
         JsonRoutes.lease(gateway, lease);
         JsonRoutes.watch(gateway, watch);
         JsonRoutes.concurrency(gateway, concurrency);
-        sb.service(grpc)
+        sb.service(fast)
+                .service(grpc)
                 .requestTimeout(Duration.ZERO)
                 .maxRequestLength(0)
                 .idleTimeout(Duration.ofHours(2))

@@ -34,6 +34,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /** {@link MvccStore} on RocksDB. See the interface for the layout and the threading contract. */
@@ -97,10 +98,14 @@ final class RocksMvccStore implements MvccStore {
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .setTableFormatConfig(table)
                 .setLevelCompactionDynamicLevelBytes(true)
-                .setWriteBufferSize(32L << 20);
+                .setWriteBufferSize(16L << 20);
+        // Memtables of every column family are charged to the block cache, so the store's memory stays
+        // within BLOCK_CACHE_BYTES however many families are written.
+        WriteBufferManager memtables = new WriteBufferManager(BLOCK_CACHE_BYTES / 2, cache);
         DBOptions dbOptions = new DBOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
+                .setWriteBufferManager(memtables)
                 .setMaxBackgroundJobs(2)
                 .setMaxTotalWalSize(128L << 20)
                 .setKeepLogFileNum(3)
@@ -118,6 +123,7 @@ final class RocksMvccStore implements MvccStore {
             dbOptions.close();
             cfOptions.close();
             bloom.close();
+            memtables.close();
             cache.close();
             throw new IOException("cannot open store in " + dir + ": " + e.getMessage(), e);
         }
@@ -126,6 +132,7 @@ final class RocksMvccStore implements MvccStore {
         resources.add(dbOptions);
         resources.add(cfOptions);
         resources.add(bloom);
+        resources.add(memtables);
         resources.add(cache);
         Layout layout = new Layout(handles.get(1), handles.get(2), handles.get(3), handles.get(4),
                 handles.get(5), handles.get(6));
