@@ -56,9 +56,15 @@ public record ServerConfig(
         String initialCluster = f.initialCluster == null || f.initialCluster.isBlank()
                 ? f.name + "=" + String.join("," + f.name + "=", advertisePeer)
                 : f.initialCluster;
-        if (!"new".equals(f.initialClusterState)) {
-            throw new IllegalArgumentException("--initial-cluster-state " + f.initialClusterState
-                    + " is not supported yet (only 'new'; an existing data dir restarts with either)");
+        if (!"new".equals(f.initialClusterState) && !"existing".equals(f.initialClusterState)) {
+            throw new IllegalArgumentException("unexpected value \"" + f.initialClusterState
+                    + "\" for --initial-cluster-state: want 'new' or 'existing'");
+        }
+        if ("existing".equals(f.initialClusterState) && !hasRaftData(Path.of(dataDir))) {
+            // Joining a running cluster needs MemberAdd, which is not implemented yet. A member that
+            // already has data restarts from it whatever the flag says, as etcd does.
+            throw new IllegalArgumentException("--initial-cluster-state existing needs a data dir of a member that "
+                    + "has run before (joining a cluster with member add is not supported yet): " + dataDir);
         }
         Map<String, List<String>> byName = parseInitialCluster(initialCluster);
         List<ClusterMember> members = new ArrayList<>();
@@ -92,6 +98,12 @@ public record ServerConfig(
                 f.maxTxnOps,
                 f.snapshotCount,
                 f.watchProgressNotifyInterval == null ? 600_000 : GoDuration.parseMillis(f.watchProgressNotifyInterval));
+    }
+
+    /** Whether {@code dataDir} holds a raft log of an earlier run of this member. */
+    static boolean hasRaftData(Path dataDir) {
+        java.io.File[] log = dataDir.resolve("member").resolve("raft").resolve("log").toFile().listFiles();
+        return log != null && log.length > 0;
     }
 
     /** etcd's request timeout: 5 s plus two election timeouts ({@code ServerConfig.ReqTimeout}). */

@@ -62,4 +62,14 @@ class ServerConfigTest {
         assertThatThrownBy(() -> parse("--initial-cluster", "bogus"))
                 .hasMessageContaining("invalid --initial-cluster entry");
     }
+
+    @Test
+    void existingStateNeedsAnEarlierRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> parse("--data-dir", dir.toString(), "--initial-cluster-state", "existing"))
+                .hasMessageContaining("needs a data dir of a member that has run before");
+        java.nio.file.Files.createDirectories(dir.resolve("member/raft/log"));
+        java.nio.file.Files.writeString(dir.resolve("member/raft/log/CURRENT"), "x");
+        assertThat(parse("--data-dir", dir.toString(), "--initial-cluster-state", "existing").name()).isEqualTo("default");
+        assertThatThrownBy(() -> parse("--initial-cluster-state", "bogus")).hasMessageContaining("want 'new' or 'existing'");
+    }
 }
