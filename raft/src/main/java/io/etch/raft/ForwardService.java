@@ -20,13 +20,56 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
             if (e == null) {
                 response.onNext(r);
             } else {
-                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                        ? e.getCause() : e;
-                String error = cause instanceof EtcdException ee ? ee.error().name() : "TIMEOUT";
-                response.onNext(RaftResult.newBuilder().setError(error).build());
+                response.onNext(RaftResult.newBuilder().setError(errorName(e)).build());
             }
             response.onCompleted();
         });
+    }
+
+    @Override
+    public StreamObserver<RaftCommand> proposeStream(StreamObserver<RaftResult> response) {
+        return new StreamObserver<>() {
+            private int pending;
+            private boolean halfClosed;
+
+            @Override
+            public void onNext(RaftCommand cmd) {
+                synchronized (response) {
+                    pending++;
+                }
+                member.proposeAsLeader(cmd).whenComplete((r, e) -> {
+                    RaftResult out = (e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
+                            .setId(cmd.getId()).build();
+                    synchronized (response) {
+                        response.onNext(out);
+                        if (--pending == 0 && halfClosed) {
+                            response.onCompleted();
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // the follower went away: results still in flight have nobody to go to
+            }
+
+            @Override
+            public void onCompleted() {
+                synchronized (response) {
+                    halfClosed = true;
+                    if (pending == 0) {
+                        response.onCompleted();
+                    }
+                }
+            }
+        };
+    }
+
+    private static String errorName(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+        return cause instanceof EtcdException ee ? ee.error().name() : "TIMEOUT";
     }
 
     @Override

@@ -22,27 +22,108 @@ import java.util.concurrent.TimeUnit;
  */
 final class Forwarder {
     private final PeerChannels channels;
+    private final java.util.concurrent.ConcurrentHashMap<String, ProposalStream> streams =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     Forwarder(PeerChannels channels) {
         this.channels = channels;
     }
 
+    /**
+     * Sends {@code cmd} to the leader at {@code host:port} over this member's proposal stream to it.
+     *
+     * @return the leader's result; fails with {@link NotDeliveredException} when the leader could not be
+     *     reached at all (safe to retry), {@code TIMEOUT} after {@code timeoutMs}, or
+     *     {@code TIMEOUT_DUE_TO_CONNECTION_LOST} when the stream broke after the command was sent
+     */
     CompletableFuture<RaftResult> forward(String host, int port, RaftCommand cmd, long timeoutMs) {
-        CompletableFuture<RaftResult> out = new CompletableFuture<>();
-        ForwardGrpc.ForwardFutureStub stub = ForwardGrpc.newFutureStub(channels.channel(host, port))
-                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
-        Futures.addCallback(stub.propose(cmd), new FutureCallback<>() {
-            @Override
-            public void onSuccess(RaftResult result) {
-                out.complete(result);
-            }
+        String key = host + ":" + port;
+        ProposalStream stream = streams.compute(key, (k, s) -> s == null || s.broken ? new ProposalStream(host, port) : s);
+        return stream.send(cmd, timeoutMs);
+    }
 
-            @Override
-            public void onFailure(Throwable t) {
-                out.completeExceptionally(classify(t));
+    /** Closes every proposal stream (their pending commands fail as connection lost). */
+    void close() {
+        streams.values().forEach(ProposalStream::close);
+        streams.clear();
+    }
+
+    /**
+     * One long-lived {@code Forward/ProposeStream} to a leader: commands go out in order, results come back
+     * in completion order and are matched by command id. A broken stream fails everything pending and is
+     * replaced by the next {@link #forward}.
+     */
+    private final class ProposalStream {
+        private final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<RaftResult>> pending =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private final io.grpc.stub.StreamObserver<RaftCommand> requests;
+        private volatile boolean broken;
+
+        ProposalStream(String host, int port) {
+            requests = ForwardGrpc.newStub(channels.channel(host, port)).proposeStream(new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(RaftResult r) {
+                    CompletableFuture<RaftResult> f = pending.remove(r.getId());
+                    if (f != null) {
+                        f.complete(r);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    fail(classify(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    fail(new EtcdException(EtcdError.TIMEOUT_DUE_TO_CONNECTION_LOST));
+                }
+            });
+        }
+
+        CompletableFuture<RaftResult> send(RaftCommand cmd, long timeoutMs) {
+            CompletableFuture<RaftResult> f = new CompletableFuture<>();
+            pending.put(cmd.getId(), f);
+            f.whenComplete((r, e) -> pending.remove(cmd.getId(), f));
+            synchronized (this) {
+                if (broken) {
+                    f.completeExceptionally(new NotDeliveredException());
+                    return f;
+                }
+                requests.onNext(cmd);
             }
-        }, MoreExecutors.directExecutor());
-        return out;
+            CompletableFuture<RaftResult> out = new CompletableFuture<>();
+            f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+                if (e == null) {
+                    out.complete(r);
+                    return;
+                }
+                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                out.completeExceptionally(c instanceof java.util.concurrent.TimeoutException
+                        ? new EtcdException(EtcdError.TIMEOUT) : c);
+            });
+            return out;
+        }
+
+        private void fail(Throwable cause) {
+            synchronized (this) {
+                broken = true;
+            }
+            for (CompletableFuture<RaftResult> f : pending.values()) {
+                f.completeExceptionally(cause);
+            }
+            pending.clear();
+        }
+
+        void close() {
+            synchronized (this) {
+                if (!broken) {
+                    broken = true;
+                    requests.onCompleted();
+                }
+            }
+            fail(new EtcdException(EtcdError.STOPPED));
+        }
     }
 
     /** Asks the leader to renew lease {@code id} (a follower's LeaseKeepAlive). */

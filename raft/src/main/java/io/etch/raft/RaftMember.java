@@ -445,6 +445,7 @@ public final class RaftMember implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        forwarder.close();
         channels.shutdown();
     }
 }
