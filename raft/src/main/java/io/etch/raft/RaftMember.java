@@ -216,13 +216,8 @@ public final class RaftMember implements AutoCloseable {
     }
 
     private void attempt(RaftCommand cmd, long deadlineNanos, CompletableFuture<RaftResult> out) {
-        if (closed.get()) {
-            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
-            return;
-        }
-        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        long remainingMs = remainingOrFail(deadlineNanos, out);
         if (remainingMs <= 0) {
-            out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
             return;
         }
         long term = roles.leaderTerm();
@@ -306,11 +301,32 @@ public final class RaftMember implements AutoCloseable {
     }
 
     private void retryLater(RaftCommand cmd, long deadlineNanos, CompletableFuture<RaftResult> out) {
+        later(() -> attempt(cmd, deadlineNanos, out), out);
+    }
+
+    /** Runs {@code retry} after {@link #RETRY_DELAY_MS}; fails {@code out} with STOPPED once the member is closed. */
+    private void later(Runnable retry, CompletableFuture<?> out) {
         try {
-            timer.schedule(() -> attempt(cmd, deadlineNanos, out), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+            timer.schedule(retry, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
         }
+    }
+
+    /**
+     * Milliseconds left before {@code deadlineNanos}; when the member is closed or the time is up, fails
+     * {@code out} (STOPPED or TIMEOUT) and returns 0.
+     */
+    private long remainingOrFail(long deadlineNanos, CompletableFuture<?> out) {
+        if (closed.get()) {
+            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+            return 0;
+        }
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (remainingMs <= 0) {
+            out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
+        }
+        return remainingMs;
     }
 
     /**
@@ -327,13 +343,8 @@ public final class RaftMember implements AutoCloseable {
     }
 
     private void readAttempt(long deadlineNanos, CompletableFuture<Void> out) {
-        if (closed.get()) {
-            out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
-            return;
-        }
-        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        long remainingMs = remainingOrFail(deadlineNanos, out);
         if (remainingMs <= 0) {
-            out.completeExceptionally(new EtcdException(EtcdError.TIMEOUT));
             return;
         }
         node.readIndex(ReadOnlyOption.ReadOnlySafe, new byte[0], new ReadIndexClosure(remainingMs) {
@@ -342,11 +353,7 @@ public final class RaftMember implements AutoCloseable {
                 if (status.isOk()) {
                     out.complete(null);
                 } else {
-                    try {
-                        timer.schedule(() -> readAttempt(deadlineNanos, out), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
-                        out.completeExceptionally(new EtcdException(EtcdError.STOPPED));
-                    }
+                    later(() -> readAttempt(deadlineNanos, out), out);
                 }
             }
         });

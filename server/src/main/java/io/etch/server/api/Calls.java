@@ -5,11 +5,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /** Completes a unary gRPC call from an asynchronous result, mapping failures through {@link ErrorTable}. */
-final class Calls {
+public final class Calls {
     private Calls() {
     }
 
-    static <T> void unary(StreamObserver<T> out, Supplier<? extends CompletionStage<T>> call) {
+    /**
+     * Completes {@code out} from the stage {@code call} returns (or throws), mapping failures through
+     * {@link ErrorTable}.
+     */
+    public static <T> void unary(StreamObserver<T> out, Supplier<? extends CompletionStage<T>> call) {
         CompletionStage<T> stage;
         try {
             stage = call.get();

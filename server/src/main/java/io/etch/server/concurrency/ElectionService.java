@@ -19,6 +19,7 @@ import io.etch.api.v3electionpb.ProclaimRequest;
 import io.etch.api.v3electionpb.ProclaimResponse;
 import io.etch.api.v3electionpb.ResignRequest;
 import io.etch.api.v3electionpb.ResignResponse;
+import io.etch.server.api.Calls;
 import io.etch.server.api.ErrorTable;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -61,7 +62,7 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
         CompletableFuture<Long> lease = request.getLease() != 0
                 ? CompletableFuture.completedFuture(request.getLease())
                 : client.grant(SESSION_TTL_SECONDS);
-        LockService.Results.complete(out, lease.thenCompose(id -> campaign(request, id, abandon)));
+        Calls.unary(out, () -> lease.thenCompose(id -> campaign(request, id, abandon)));
     }
 
     private CompletableFuture<CampaignResponse> campaign(CampaignRequest req, long lease, CompletableFuture<Void> abandon) {
@@ -127,7 +128,7 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
             return;
         }
         LeaderKey l = request.getLeader();
-        LockService.Results.complete(out, proclaim(l.getKey(), l.getRev(), l.getLease(), request.getValue())
+        Calls.unary(out, () -> proclaim(l.getKey(), l.getRev(), l.getLease(), request.getValue())
                 .thenApply(h -> ProclaimResponse.newBuilder().setHeader(h).build()));
     }
 
@@ -138,13 +139,13 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
             return;
         }
         LeaderKey l = request.getLeader();
-        LockService.Results.complete(out, resign(l.getKey(), l.getRev())
+        Calls.unary(out, () -> resign(l.getKey(), l.getRev())
                 .thenApply(h -> ResignResponse.newBuilder().setHeader(h).build()));
     }
 
     @Override
     public void leader(LeaderRequest request, StreamObserver<LeaderResponse> out) {
-        LockService.Results.complete(out, client.range(LocalClient.firstCreate(prefix(request.getName())))
+        Calls.unary(out, () -> client.range(LocalClient.firstCreate(prefix(request.getName())))
                 .thenApply(r -> {
                     if (r.getKvsCount() == 0) {
                         throw unknown(ERR_NO_LEADER);

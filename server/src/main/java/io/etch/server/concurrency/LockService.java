@@ -10,7 +10,7 @@ import io.etch.api.v3lockpb.LockRequest;
 import io.etch.api.v3lockpb.LockResponse;
 import io.etch.api.v3lockpb.UnlockRequest;
 import io.etch.api.v3lockpb.UnlockResponse;
-import io.etch.server.api.ErrorTable;
+import io.etch.server.api.Calls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ public final class LockService extends LockGrpc.LockImplBase {
         if (out instanceof ServerCallStreamObserver<LockResponse> call) {
             call.setOnCancelHandler(() -> abandon.complete(null));
         }
-        Results.complete(out, lease.thenCompose(id -> acquire(prefix, id, abandon)));
+        Calls.unary(out, () -> lease.thenCompose(id -> acquire(prefix, id, abandon)));
     }
 
     private CompletableFuture<LockResponse> acquire(ByteString prefix, long lease, CompletableFuture<Void> abandon) {
@@ -77,24 +77,7 @@ public final class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> out) {
-        Results.complete(out, client.delete(request.getKey())
+        Calls.unary(out, () -> client.delete(request.getKey())
                 .thenApply(r -> UnlockResponse.newBuilder().setHeader(r.getHeader()).build()));
-    }
-
-    /** Completes unary calls from futures, mapping failures through the error table. */
-    static final class Results {
-        private Results() {
-        }
-
-        static <T> void complete(StreamObserver<T> out, CompletableFuture<T> result) {
-            result.whenComplete((v, e) -> {
-                if (e != null) {
-                    out.onError(ErrorTable.toStatus(e));
-                } else {
-                    out.onNext(v);
-                    out.onCompleted();
-                }
-            });
-        }
     }
 }
