@@ -1,6 +1,5 @@
 package io.etch.server.api;
 
-import com.linecorp.armeria.server.ServiceRequestContext;
 import io.etch.api.etcdserverpb.WatchGrpc;
 import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,10 +42,12 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     private final LeaderGuard guard;
     private final int fragmentBytes;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final Executor sender;
     private volatile boolean closed;
 
-    WatchService(MemberContext member, WatchableStore store, LeaderGuard guard) {
+    WatchService(MemberContext member, WatchableStore store, LeaderGuard guard, Executor sender) {
         this.member = member;
+        this.sender = sender;
         this.store = store;
         this.guard = guard;
         this.fragmentBytes = member.config().maxRequestBytes() + GRPC_OVERHEAD_BYTES;
@@ -55,8 +55,10 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
 
     /**
      * Builds the member's watchable store and registers it for committed batches; call before raft starts.
+     *
+     * @param sender where each stream's responses are serialised and sent (one task per stream at a time)
      */
-    public static WatchService create(MemberContext member) {
+    public static WatchService create(MemberContext member, Executor sender) {
         WatchConfig config = WatchConfig.defaults()
                 .withProgressNotifyIntervalMs(member.config().watchProgressNotifyIntervalMs());
         WatchableStore store = new WatchableStore(member.stores()::read, config);
@@ -71,7 +73,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
                 store.onReset();
             }
         });
-        return new WatchService(member, store, new LeaderGuard(member.raft(), member.config().electionTimeoutMs()));
+        return new WatchService(member, store, new LeaderGuard(member.raft(), member.config().electionTimeoutMs()),
+                sender);
     }
 
     /** The member's watchable store, for in-process watchers (lock and election waits). */
@@ -87,8 +90,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> out) {
         ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
-        ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
-        Session session = new Session(call, ctx != null ? ctx.eventLoop() : ForkJoinPool.commonPool());
+        Session session = new Session(call, sender);
         call.setOnReadyHandler(session::schedule);
         call.setOnCancelHandler(session::cancelled);
         if (LeaderGuard.requested()) {
@@ -121,7 +123,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         store.close();
     }
 
-    /** One client stream. Sending runs serialized on {@code executor} (the call's event loop). */
+    /** One client stream. Sending runs serialized on {@code executor}. */
     private final class Session implements StreamObserver<WatchRequest> {
         private final ServerCallStreamObserver<WatchResponse> call;
         private final Executor executor;

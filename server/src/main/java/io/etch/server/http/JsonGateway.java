@@ -3,22 +3,12 @@ package io.etch.server.http;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import com.linecorp.armeria.common.AggregatedHttpRequest;
-import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpResponseWriter;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.server.HttpService;
-import com.linecorp.armeria.server.ServiceRequestContext;
 import io.etch.server.api.ErrorTable;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -31,17 +21,21 @@ import java.util.function.Function;
  * {@code /v3beta/…} is served as {@code /v3/…}.
  *
  * <p>Routes are added by the services' owner with {@link #unary} and {@link #stream}; the gateway calls
- * the same service objects the gRPC port uses, so behaviour cannot drift.
+ * the same service objects the gRPC port uses, so behaviour cannot drift. Service methods are called on
+ * {@link HttpExchange#blockingExecutor()}. Successful answers carry grpc-gateway's
+ * {@code Grpc-Metadata-Content-Type: application/grpc}.
  */
-public final class JsonGateway implements HttpService {
+public final class JsonGateway implements HttpRoute {
     private static final JsonFormat.Printer PRINTER =
             JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
     private final Map<String, Route> routes = new HashMap<>();
 
+    private static final String[] GRPC_METADATA = {"Grpc-Metadata-Content-Type", "application/grpc"};
+
     private interface Route {
-        HttpResponse serve(String body);
+        void serve(String body, HttpExchange ex);
     }
 
     /**
@@ -53,26 +47,24 @@ public final class JsonGateway implements HttpService {
      */
     public <Q extends Message, R extends Message> JsonGateway unary(String path, Q prototype,
                                                                     BiConsumer<Q, StreamObserver<R>> call) {
-        routes.put(path, body -> {
+        routes.put(path, (body, ex) -> {
             Q request = parse(body, prototype);
-            CompletableFuture<HttpResponse> result = new CompletableFuture<>();
             call.accept(request, new StreamObserver<>() {
                 @Override
                 public void onNext(R value) {
-                    result.complete(json(HttpStatus.OK, print(value)));
+                    ex.reply(HttpResponseStatus.OK, HttpExchange.JSON, print(value), GRPC_METADATA);
                 }
 
                 @Override
                 public void onError(Throwable t) {
-                    result.complete(error(Status.fromThrowable(t)));
+                    error(ex, Status.fromThrowable(t));
                 }
 
                 @Override
                 public void onCompleted() {
-                    result.complete(error(Status.INTERNAL.withDescription("no response")));
+                    // the answer went out with onNext
                 }
             });
-            return HttpResponse.of(result);
         });
         return this;
     }
@@ -83,49 +75,57 @@ public final class JsonGateway implements HttpService {
      */
     public <Q extends Message, R extends Message> JsonGateway stream(String path, Q prototype,
                                                                      Function<StreamObserver<R>, StreamObserver<Q>> call) {
-        routes.put(path, body -> {
-            HttpResponseWriter writer = HttpResponse.streaming();
-            writer.write(HttpEndpoints.headers(HttpStatus.OK, MediaType.JSON));
-            GatewayCall<R> response = new GatewayCall<>(writer);
-            StreamObserver<Q> requests = call.apply(response);
-            // When the HTTP client goes away, end the call so that its watchers and keep-alives stop.
-            writer.whenComplete().handle((v, e) -> {
-                response.cancelled();
-                requests.onError(Status.CANCELLED.withDescription("client closed the stream").asRuntimeException());
-                return null;
-            });
+        routes.put(path, (body, ex) -> {
+            java.util.List<Q> requests = new java.util.ArrayList<>();
             for (String line : splitJsonValues(body)) {
-                requests.onNext(parse(line, prototype));
+                requests.add(parse(line, prototype));
             }
-            return writer;
+            GatewayCall<R> response = new GatewayCall<>(
+                    ex.stream(HttpResponseStatus.OK, HttpExchange.JSON, GRPC_METADATA));
+            StreamObserver<Q> in = call.apply(response);
+            // When the HTTP client goes away, end the call so that its watchers and keep-alives stop.
+            ex.onClose(() -> {
+                response.cancelled();
+                in.onError(Status.CANCELLED.withDescription("client closed the stream").asRuntimeException());
+            });
+            for (Q q : requests) {
+                in.onNext(q);
+            }
+            in.onCompleted(); // the request body is complete: a half-close, as grpc-gateway sends
         });
         return this;
     }
 
+    /**
+     * Serves {@code POST /v3/…} and {@code /v3beta/…}: 404 {@code Not Found} for an unknown path, 405 for
+     * another method, grpc-gateway's JSON error for a body that is not the request message.
+     */
     @Override
-    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        String path = ctx.path();
+    public void serve(HttpExchange ex) {
+        String path = ex.path();
         if (path.startsWith("/v3beta/")) {
             path = "/v3/" + path.substring("/v3beta/".length());
         }
         Route route = routes.get(path);
         if (route == null) {
-            return HttpResponse.of(HttpEndpoints.headers(HttpStatus.NOT_FOUND, MediaType.PLAIN_TEXT_UTF_8),
-                    HttpData.ofUtf8("Not Found\n"));
+            ex.reply(HttpResponseStatus.NOT_FOUND, HttpExchange.TEXT, "Not Found\n",
+                    "X-Content-Type-Options", "nosniff");
+            return;
         }
-        if (req.method() != HttpMethod.POST) {
-            return HttpResponse.of(HttpEndpoints.headers(HttpStatus.METHOD_NOT_ALLOWED, MediaType.PLAIN_TEXT_UTF_8),
-                    HttpData.ofUtf8("Method Not Allowed\n"));
+        if (!"POST".equals(ex.method())) {
+            ex.reply(HttpResponseStatus.METHOD_NOT_ALLOWED, HttpExchange.TEXT, "Method Not Allowed\n",
+                    "X-Content-Type-Options", "nosniff");
+            return;
         }
-        return HttpResponse.of(req.aggregate().thenApply((AggregatedHttpRequest agg) -> {
+        ex.blockingExecutor().execute(() -> {
             try {
-                return route.serve(agg.contentUtf8());
+                route.serve(ex.body(), ex);
             } catch (BadJson e) {
-                return error(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                error(ex, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             } catch (RuntimeException e) {
-                return error(ErrorTable.toStatus(e).getStatus());
+                error(ex, ErrorTable.toStatus(e).getStatus());
             }
-        }));
+        });
     }
 
     private static <Q extends Message> Q parse(String body, Q prototype) {
@@ -150,13 +150,9 @@ public final class JsonGateway implements HttpService {
         }
     }
 
-    private static HttpResponse json(HttpStatus status, String body) {
-        return HttpResponse.of(HttpEndpoints.headers(status, MediaType.JSON), HttpData.ofUtf8(body));
-    }
-
-    private static HttpResponse error(Status s) {
+    private static void error(HttpExchange ex, Status s) {
         String msg = quote(describe(s));
-        return json(httpStatus(s.getCode()),
+        ex.reply(httpStatus(s.getCode()), HttpExchange.JSON,
                 "{\"error\":" + msg + ",\"message\":" + msg + ",\"code\":" + s.getCode().value() + "}");
     }
 
@@ -165,21 +161,21 @@ public final class JsonGateway implements HttpService {
     }
 
     /** grpc-gateway v1 {@code HTTPStatusFromCode}. */
-    static HttpStatus httpStatus(Status.Code code) {
+    static HttpResponseStatus httpStatus(Status.Code code) {
         return switch (code) {
-            case OK -> HttpStatus.OK;
-            case CANCELLED -> HttpStatus.REQUEST_TIMEOUT;
-            case INVALID_ARGUMENT, OUT_OF_RANGE -> HttpStatus.BAD_REQUEST;
-            case DEADLINE_EXCEEDED -> HttpStatus.GATEWAY_TIMEOUT;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case ALREADY_EXISTS, ABORTED -> HttpStatus.CONFLICT;
-            case PERMISSION_DENIED -> HttpStatus.FORBIDDEN;
-            case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
-            case RESOURCE_EXHAUSTED -> HttpStatus.TOO_MANY_REQUESTS;
-            case FAILED_PRECONDITION -> HttpStatus.PRECONDITION_FAILED;
-            case UNIMPLEMENTED -> HttpStatus.NOT_IMPLEMENTED;
-            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-            default -> HttpStatus.INTERNAL_SERVER_ERROR;
+            case OK -> HttpResponseStatus.OK;
+            case CANCELLED -> HttpResponseStatus.REQUEST_TIMEOUT;
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> HttpResponseStatus.BAD_REQUEST;
+            case DEADLINE_EXCEEDED -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case ALREADY_EXISTS, ABORTED -> HttpResponseStatus.CONFLICT;
+            case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
+            case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
+            case RESOURCE_EXHAUSTED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case FAILED_PRECONDITION -> HttpResponseStatus.PRECONDITION_FAILED;
+            case UNIMPLEMENTED -> HttpResponseStatus.NOT_IMPLEMENTED;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            default -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
         };
     }
 
@@ -244,14 +240,14 @@ public final class JsonGateway implements HttpService {
     /**
      * The response side of a streaming gateway call, shaped like a gRPC server call so that services
      * which use flow control and cancellation hooks ({@code ServerCallStreamObserver}) work unchanged.
-     * The HTTP response is always "ready"; Armeria buffers what the client has not read yet.
+     * The HTTP response is always "ready"; Netty buffers what the client has not read yet.
      */
     private static final class GatewayCall<R extends Message> extends io.grpc.stub.ServerCallStreamObserver<R> {
-        private final HttpResponseWriter writer;
+        private final HttpExchange.Chunks writer;
         private volatile Runnable onCancel;
         private volatile boolean cancelled;
 
-        GatewayCall(HttpResponseWriter writer) {
+        GatewayCall(HttpExchange.Chunks writer) {
             this.writer = writer;
         }
 
@@ -265,22 +261,22 @@ public final class JsonGateway implements HttpService {
 
         @Override
         public synchronized void onNext(R value) {
-            writer.tryWrite(HttpData.ofUtf8("{\"result\":" + print(value) + "}\n"));
+            writer.write("{\"result\":" + print(value) + "}\n");
         }
 
         @Override
         public synchronized void onError(Throwable t) {
             Status s = Status.fromThrowable(t);
-            writer.tryWrite(HttpData.ofUtf8("{\"error\":{\"grpc_code\":" + s.getCode().value()
+            writer.write("{\"error\":{\"grpc_code\":" + s.getCode().value()
                     + ",\"http_code\":" + httpStatus(s.getCode()).code() + ",\"message\":"
                     + quote(describe(s)) + ",\"http_status\":" + quote(httpStatus(s.getCode()).reasonPhrase())
-                    + "}}\n"));
-            writer.close();
+                    + "}}\n");
+            writer.end();
         }
 
         @Override
         public synchronized void onCompleted() {
-            writer.close();
+            writer.end();
         }
 
         @Override

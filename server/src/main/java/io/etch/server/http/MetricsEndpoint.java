@@ -1,16 +1,11 @@
 package io.etch.server.http;
 
-import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.server.ServerBuilder;
 import io.etch.raft.MemberIds;
 import io.etch.raft.RaftMember;
 import io.etch.raft.StoreHolder;
 import io.etch.server.api.MaintenanceService;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -48,7 +42,6 @@ import java.util.function.ToDoubleFunction;
 public final class MetricsEndpoint {
     /** etcd's exposition content type (Prometheus text format 0.0.4). */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-    private static final MediaType TEXT_004 = MediaType.parse(CONTENT_TYPE);
     private static final Path PROC_STATUS = Path.of("/proc/self/status");
     private static final Path PROC_FD = Path.of("/proc/self/fd");
 
@@ -56,21 +49,20 @@ public final class MetricsEndpoint {
     }
 
     /**
-     * Adds {@code /metrics} to {@code sb}, backed by a new registry holding the series listed above.
+     * Adds {@code /metrics} to {@code routes}, backed by a new registry holding the series listed above.
      *
      * @return the registry, so that other components can add their own meters to the same scrape
      */
-    public static PrometheusMeterRegistry register(ServerBuilder sb, RaftMember raft, StoreHolder stores) {
+    public static PrometheusMeterRegistry register(HttpRoutes routes, RaftMember raft, StoreHolder stores) {
         PrometheusMeterRegistry registry = newRegistry(raft, stores);
-        sb.service("/metrics", (ctx, req) -> {
-            if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-                return HttpResponse.of(HttpEndpoints.headers(HttpStatus.METHOD_NOT_ALLOWED,
-                        MediaType.PLAIN_TEXT_UTF_8), HttpData.ofUtf8("Method Not Allowed\n"));
+        routes.add("/metrics", ex -> {
+            if (!"GET".equals(ex.method()) && !"HEAD".equals(ex.method())) {
+                ex.methodNotAllowed("GET, HEAD");
+                return;
             }
             // Store accessors take the store's read lock; keep them off the event loop.
-            return HttpResponse.of(CompletableFuture.supplyAsync(() -> HttpResponse.of(
-                    HttpEndpoints.headers(HttpStatus.OK, TEXT_004),
-                    HttpData.ofUtf8(registry.scrape(CONTENT_TYPE))), ctx.blockingTaskExecutor()));
+            ex.blockingExecutor().execute(() -> ex.reply(HttpResponseStatus.OK, CONTENT_TYPE,
+                    registry.scrape(CONTENT_TYPE)));
         });
         return registry;
     }
