@@ -64,7 +64,11 @@ class JetcdE2ETest {
     @Test
     void kvAndWatch() throws Exception {
         List<WatchEvent> events = new CopyOnWriteArrayList<>();
-        try (Watch.Watcher w = client.getWatchClient().watch(bs("jw/"), WatchOption.builder().isPrefix(true).build(),
+        // The watch is created asynchronously: start it at the next revision so that the puts below cannot
+        // overtake its creation.
+        long next = get(client.getKVClient().get(bs("jw/none"))).getHeader().getRevision() + 1;
+        try (Watch.Watcher w = client.getWatchClient().watch(bs("jw/"),
+                WatchOption.builder().isPrefix(true).withRevision(next).build(),
                 Watch.listener(r -> events.addAll(r.getEvents())))) {
             long rev = get(client.getKVClient().put(bs("jw/a"), bs("1"))).getHeader().getRevision();
             get(client.getKVClient().put(bs("jw/a"), bs("2")));
