@@ -6,8 +6,8 @@ import com.google.protobuf.Message;
 
 /**
  * Builds jraft error responses as the expected response type with the ErrorResponse in field 99 (what
- * {@code AbstractClientService} reads), so each gRPC method has one response type. Required fields of the
- * response type are left unset ({@code buildPartial}).
+ * {@code AbstractClientService} reads), so each request type is answered with one message type. Required fields
+ * of the response type are left unset ({@code buildPartial}).
  */
 final class ErrorInResponseFactory implements RpcResponseFactory {
 

@@ -11,15 +11,8 @@ import com.alipay.sofa.jraft.rpc.InvokeContext;
 import com.alipay.sofa.jraft.rpc.RpcClient;
 import com.alipay.sofa.jraft.util.Endpoint;
 import com.google.protobuf.Message;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -31,20 +24,27 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * jraft's {@link RpcClient} on grpc-java: one channel (one HTTP/2 connection) per peer endpoint, one unary call
- * per request. Created by {@link GrpcRaftRpcFactory}; Etch does not use it directly.
+ * jraft's {@link RpcClient} on grpc-java: one channel (one HTTP/2 connection) per peer endpoint, and on it one
+ * long-lived {@code PeerRpc.Exchange} stream ({@link ClientStream}) that carries every request of this client to
+ * that peer and their responses, matched by call id. The stream is opened by the first call and again by the first
+ * call after it ended. Created by {@link GrpcRaftRpcFactory}; Etch does not use it directly.
  *
  * <ul>
- *   <li>Errors: {@code DEADLINE_EXCEEDED} becomes {@link InvokeTimeoutException} (jraft maps it to ETIMEDOUT),
- *       {@code UNAVAILABLE} {@link ConnectionFailureException}, any other status {@link RemotingException}.
- *       Callbacks get these as {@code err}; {@link #invokeSync} throws them.</li>
+ *   <li>Errors: a call unanswered within its timeout fails with {@link InvokeTimeoutException} (jraft maps it to
+ *       ETIMEDOUT) and does not disturb the other calls; when the stream ends (the peer closed the connection,
+ *       the connection broke or could not be made, {@link #closeConnection}) every call waiting on it fails with
+ *       {@link ConnectionFailureException}; an error frame from the server (no such processor, processor failed)
+ *       becomes a {@link RemotingException}. Callbacks get these as {@code err}; {@link #invokeSync} throws
+ *       them.</li>
+ *   <li>Order: calls to one endpoint reach the server in the order {@link #invokeAsync} was called (pipelined
+ *       AppendEntries rely on it); responses come back in any order.</li>
  *   <li>Connect events: whenever a channel becomes READY, every registered {@link ReplicatorGroup} gets
  *       {@code checkReplicator(peer, true)} (what Bolt's CONNECT event does), so a leader resumes replicating
  *       to a peer that comes back.</li>
@@ -63,17 +63,18 @@ public final class GrpcRpcClient implements RpcClient {
 
     private final PeerTls tls;
     private final ConcurrentMap<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Endpoint, ClientStream> streams = new ConcurrentHashMap<>();
     private final List<ReplicatorGroup> replicatorGroups = new CopyOnWriteArrayList<>();
     private final ExecutorService callbackExecutor;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledThreadPoolExecutor scheduler; // call timeouts and reconnects
     private volatile boolean shutDown;
 
     /** @param tls peer TLS, {@code null} for plaintext */
     public GrpcRpcClient(PeerTls tls) {
         this.tls = tls;
         this.callbackExecutor = Executors.newCachedThreadPool(GrpcRpcServer.daemonThreads("etch-peer-client-"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(
-            GrpcRpcServer.daemonThreads("etch-peer-reconnect-"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, GrpcRpcServer.daemonThreads("etch-peer-timer-"));
+        this.scheduler.setRemoveOnCancelPolicy(true); // most timeouts are cancelled: do not keep them queued
         this.scheduler.scheduleWithFixedDelay(this::reconnect, RECONNECT_INTERVAL_MS, RECONNECT_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
     }
@@ -83,11 +84,14 @@ public final class GrpcRpcClient implements RpcClient {
         return !shutDown;
     }
 
-    /** Closes every channel and stops this client's threads. Idempotent. */
+    /** Closes every stream and channel, failing in-flight calls, and stops this client's threads. Idempotent. */
     @Override
     public void shutdown() {
         shutDown = true;
         for (Endpoint ep : channels.keySet()) {
+            closeConnection(ep);
+        }
+        for (Endpoint ep : streams.keySet()) {
             closeConnection(ep);
         }
         scheduler.shutdownNow();
@@ -107,10 +111,14 @@ public final class GrpcRpcClient implements RpcClient {
         return ch != null && ch.getState(createIfAbsent) == ConnectivityState.READY;
     }
 
-    /** Drops the channel to {@code endpoint}, failing its in-flight calls. */
+    /** Drops the stream and the channel to {@code endpoint}, failing its in-flight calls. */
     @Override
     public void closeConnection(Endpoint endpoint) {
-        ManagedChannel ch = channels.remove(Objects.requireNonNull(endpoint, "endpoint"));
+        ClientStream stream = streams.remove(Objects.requireNonNull(endpoint, "endpoint"));
+        if (stream != null) {
+            stream.cancel("connection closed by the client");
+        }
+        ManagedChannel ch = channels.remove(endpoint);
         if (ch != null) {
             ch.shutdownNow();
         }
@@ -160,78 +168,45 @@ public final class GrpcRpcClient implements RpcClient {
         if (!(request instanceof Message message)) {
             throw new RemotingException("not a protobuf message: " + request);
         }
-        MethodDescriptor<Message, Message> method;
+        Message responsePrototype;
         try {
-            method = MessageTypes.method(message.getClass().getName());
+            responsePrototype = MessageTypes.responsePrototype(message.getClass().getName());
         } catch (IllegalArgumentException e) {
             throw new RemotingException(e.getMessage(), e);
         }
-        ManagedChannel ch = channel(endpoint, true);
-        if (ch == null) {
+        ClientStream stream = stream(endpoint);
+        if (stream == null) {
             throw new RemotingException("rpc client is shut down");
         }
-        ClientCall<Message, Message> call = ch.newCall(method,
-            CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS));
-        ClientCalls.asyncUnaryCall(call, message, new StreamObserver<>() {
-            private Message response;
-
-            @Override
-            public void onNext(Message value) {
-                response = value;
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                complete(callback, null, translate(endpoint, ch, t));
-            }
-
-            @Override
-            public void onCompleted() {
-                complete(callback, response, null);
-            }
-        });
+        stream.send(message, responsePrototype, callback, timeoutMs);
     }
 
-    private void complete(InvokeCallback callback, Object response, Throwable err) {
-        Executor executor = callback.executor();
-        Runnable task = () -> {
-            try {
-                callback.complete(response, err);
-            } catch (Throwable t) {
-                LOG.error("rpc callback failed", t);
+    /** The open stream to {@code endpoint}, opening one (and the channel) if needed; null once shut down. */
+    private ClientStream stream(Endpoint endpoint) {
+        while (true) {
+            ManagedChannel ch = channel(endpoint, true);
+            if (ch == null) {
+                return null;
             }
-        };
-        try {
-            (executor != null ? executor : callbackExecutor).execute(task);
-        } catch (RejectedExecutionException e) { // shutting down
-            task.run();
-        }
-    }
-
-    private RemotingException translate(Endpoint endpoint, ManagedChannel ch, Throwable t) {
-        Status status = Status.fromThrowable(t);
-        Metadata trailers = Status.trailersFromThrowable(t);
-        if (trailers != null && trailers.containsKey(PeerConnection.CLOSED_KEY)) {
-            dropLater(endpoint, ch); // the server closed this connection for jraft; open a new one
-        }
-        String msg = "rpc to " + endpoint + " failed: " + status.getCode()
-            + (status.getDescription() == null ? "" : " " + status.getDescription());
-        return switch (status.getCode()) {
-            case DEADLINE_EXCEEDED -> new InvokeTimeoutException(msg, t);
-            case UNAVAILABLE -> new ConnectionFailureException(msg, t);
-            default -> new RemotingException(msg, t);
-        };
-    }
-
-    private void dropLater(Endpoint endpoint, ManagedChannel ch) {
-        try {
-            scheduler.execute(() -> {
-                if (channels.remove(endpoint, ch)) {
-                    ch.shutdownNow();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // shutting down: every channel is closed anyway
+            ClientStream current = streams.get(endpoint);
+            if (current != null && !current.isClosed() && current.channel() == ch) {
+                return current;
+            }
+            ClientStream opened = new ClientStream(endpoint, ch, callbackExecutor, scheduler);
+            boolean published = current == null ? streams.putIfAbsent(endpoint, opened) == null
+                : streams.replace(endpoint, current, opened);
+            if (!published) { // another thread opened one first: use that
+                opened.cancel("superseded");
+                continue;
+            }
+            if (current != null) {
+                current.cancel("superseded"); // closed already, or on a channel that is being replaced
+            }
+            if (shutDown && streams.remove(endpoint, opened)) { // raced with shutdown()
+                opened.cancel("rpc client is shut down");
+                return null;
+            }
+            return opened;
         }
     }
 

@@ -4,24 +4,17 @@ import com.alipay.sofa.jraft.rpc.RpcProcessor;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.rpc.impl.ConnectionClosedEventListener;
 import com.alipay.sofa.jraft.util.Endpoint;
-import com.google.protobuf.Message;
-import io.grpc.Attributes;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServerTransportFilter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -48,22 +41,22 @@ import org.slf4j.LoggerFactory;
  * NodeManager.getInstance().addAddress(serverId.getEndpoint()); // or use RaftGroupService(..., server, true)
  * }</pre>
  *
- * <p>Each jraft processor is one unary method ({@code jraft.AppendEntriesRequest/Invoke}, ...). Those methods run
- * on the transport thread and hand requests to the processor's executor (see {@link ProcessorCallHandler});
- * processors without an executor share this server's pool. Services added with {@link #addService} run on a
- * separate cached pool, never on the transport thread. Each TCP connection is one jraft
- * {@link com.alipay.sofa.jraft.rpc.Connection} with attributes and a close event. Thread-safe.
+ * <p>jraft's requests and responses travel on {@code PeerRpc.Exchange} streams, one per client and peer endpoint
+ * (see {@link GrpcRpcClient}); each stream is one jraft {@link com.alipay.sofa.jraft.rpc.Connection} with
+ * attributes and a close event ({@link PeerConnection}). Request frames are read on the transport thread and handed
+ * to their processor's executor in arrival order (see {@link ProcessorTable}); processors without an executor share
+ * this server's pool. Services added with {@link #addService} run on a separate cached pool, never on the
+ * transport thread. Thread-safe.
  */
 public final class GrpcRpcServer implements RpcServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcRpcServer.class);
-
-    static final Attributes.Key<PeerConnection> CONNECTION_KEY = Attributes.Key.create("etch.peer.connection");
+    private static final String EXCHANGE = ExchangeFrame.EXCHANGE.getFullMethodName();
 
     private final Endpoint endpoint;
     private final PeerTls tls;
     private final MethodRegistry registry = new MethodRegistry();
-    private final Set<String> raftMethods = ConcurrentHashMap.newKeySet();
+    private final ProcessorTable processors;
     private final List<ConnectionClosedEventListener> closedListeners = new CopyOnWriteArrayList<>();
     private final ThreadPoolExecutor processorExecutor;
     private final ExecutorService serviceExecutor;
@@ -84,6 +77,8 @@ public final class GrpcRpcServer implements RpcServer {
         this.processorExecutor.allowCoreThreadTimeOut(true);
         this.serviceExecutor = Executors.newCachedThreadPool(
             daemonThreads("etch-peer-svc-" + endpoint.getPort() + "-"));
+        this.processors = new ProcessorTable(processorExecutor);
+        this.registry.addService(new ExchangeHandler(processors, this::fireClosed).service());
     }
 
     /** A plaintext server on {@code endpoint}. */
@@ -113,7 +108,7 @@ public final class GrpcRpcServer implements RpcServer {
     }
 
     /**
-     * Serves a jraft processor as the unary method {@code <request proto name>/Invoke}. Usable before and after
+     * Serves a jraft processor for requests of its {@code interest()} type. Usable before and after
      * {@link #init}; a second processor for the same request type replaces the first.
      *
      * @throws IllegalArgumentException if the request type's response type is unknown (see
@@ -121,15 +116,7 @@ public final class GrpcRpcServer implements RpcServer {
      */
     @Override
     public void registerProcessor(RpcProcessor<?> processor) {
-        String interest = processor.interest();
-        MethodDescriptor<Message, Message> method = MessageTypes.method(interest);
-        ServerServiceDefinition definition = ServerServiceDefinition
-            .builder(MethodDescriptor.extractFullServiceName(method.getFullMethodName()))
-            .addMethod(method, new ProcessorCallHandler(processor, MessageTypes.responsePrototype(interest),
-                processorExecutor))
-            .build();
-        raftMethods.add(method.getFullMethodName());
-        registry.addService(definition);
+        processors.register(processor);
     }
 
     @Override
@@ -154,16 +141,14 @@ public final class GrpcRpcServer implements RpcServer {
             ? new InetSocketAddress(endpoint.getPort())
             : new InetSocketAddress(endpoint.getIp(), endpoint.getPort());
         Server s = PeerNetty.serverBuilder(bind, tls)
-            .directExecutor() // keeps stream order for jraft methods; other services switch below
+            .directExecutor() // keeps arrival order on jraft's streams; other services switch below
             .callExecutor(new ServerCallExecutorSupplier() {
                 @Override
                 public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
-                    return raftMethods.contains(call.getMethodDescriptor().getFullMethodName())
-                        ? null : serviceExecutor;
+                    return call.getMethodDescriptor().getFullMethodName().equals(EXCHANGE) ? null : serviceExecutor;
                 }
             })
             .fallbackHandlerRegistry(registry)
-            .addTransportFilter(new ConnectionFilter())
             .build();
         try {
             s.start();
@@ -222,24 +207,6 @@ public final class GrpcRpcServer implements RpcServer {
             processorExecutor.execute(fire);
         } catch (RejectedExecutionException e) { // shut down
             fire.run();
-        }
-    }
-
-    /** One {@link PeerConnection} per TCP connection. */
-    private final class ConnectionFilter extends ServerTransportFilter {
-        @Override
-        public Attributes transportReady(Attributes attrs) {
-            PeerConnection conn = new PeerConnection(address(attrs.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)),
-                GrpcRpcServer.this::fireClosed);
-            return attrs.toBuilder().set(CONNECTION_KEY, conn).build();
-        }
-
-        @Override
-        public void transportTerminated(Attributes attrs) {
-            PeerConnection conn = attrs == null ? null : attrs.get(CONNECTION_KEY); // null: handshake failed
-            if (conn != null) {
-                conn.terminated();
-            }
         }
     }
 

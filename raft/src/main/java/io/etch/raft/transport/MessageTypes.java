@@ -2,19 +2,17 @@ package io.etch.raft.transport;
 
 import com.alipay.sofa.jraft.rpc.CliRequests;
 import com.alipay.sofa.jraft.rpc.RpcRequests;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
-import io.grpc.protobuf.ProtoUtils;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * jraft's request types, the response type each one is answered with, and one gRPC unary method per request
- * type ({@code <proto full name of the request>/Invoke}, e.g. {@code jraft.AppendEntriesRequest/Invoke}).
+ * jraft's request types and the response type each one is answered with, plus the codec of the messages inside a
+ * {@link io.etch.api.etchpb.PeerFrame}: a request frame names its type by the protobuf full name of the request
+ * ({@code jraft.AppendEntriesRequest}), a response frame is parsed as the response type of its request.
  *
  * <p>jraft processors answer errors with a bare {@link RpcRequests.ErrorResponse} or with the response type
  * carrying field 99 ({@code errorResponse}) and none of its required fields. So responses travel as the
@@ -23,11 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MessageTypes {
 
-    static final String METHOD_NAME = "Invoke";
-
     private static final Map<String, Message> RESPONSES = new ConcurrentHashMap<>();
     private static final Map<String, Message> PROTOTYPES = new ConcurrentHashMap<>();
-    private static final Map<String, MethodDescriptor<Message, Message>> METHODS = new ConcurrentHashMap<>();
 
     static {
         response(RpcRequests.PingRequest.class, RpcRequests.ErrorResponse.getDefaultInstance());
@@ -96,28 +91,39 @@ final class MessageTypes {
         return resp;
     }
 
-    /** The unary method carrying requests of class {@code requestClassName}; cached. */
-    static MethodDescriptor<Message, Message> method(String requestClassName) {
-        MethodDescriptor<Message, Message> m = METHODS.get(requestClassName);
-        if (m != null) {
-            return m;
-        }
-        return METHODS.computeIfAbsent(requestClassName, name -> {
-            Message request = prototype(name);
-            Message response = responsePrototype(name);
-            return MethodDescriptor.<Message, Message>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(
-                    request.getDescriptorForType().getFullName(), METHOD_NAME))
-                .setRequestMarshaller(ProtoUtils.marshaller(request))
-                .setResponseMarshaller(new PartialMarshaller(response))
-                .setSampledToLocalTracing(false)
-                .build();
-        });
+    /** The tag of a request frame: the protobuf full name of the message type, e.g. {@code jraft.PingRequest}. */
+    static String typeName(Message message) {
+        return message.getDescriptorForType().getFullName();
     }
 
     /**
-     * Shapes a processor's response as the method's response type: returns it unchanged when it already is,
+     * Parses a request of the type of {@code prototype}, checking its required fields. Byte fields share
+     * {@code payload}'s array (AppendEntries data is not copied again).
+     *
+     * @throws InvalidProtocolBufferException if the bytes are not such a message
+     */
+    static Message parseRequest(Message prototype, ByteString payload) throws InvalidProtocolBufferException {
+        return prototype.getParserForType().parseFrom(aliasing(payload));
+    }
+
+    /**
+     * Parses a response of the type of {@code prototype} without checking required fields (error responses
+     * lack them).
+     *
+     * @throws InvalidProtocolBufferException if the bytes are not such a message
+     */
+    static Message parseResponse(Message prototype, ByteString payload) throws InvalidProtocolBufferException {
+        return prototype.getParserForType().parsePartialFrom(aliasing(payload));
+    }
+
+    private static CodedInputStream aliasing(ByteString payload) {
+        CodedInputStream in = payload.newCodedInput();
+        in.enableAliasing(true); // payload is immutable and owned by its frame
+        return in;
+    }
+
+    /**
+     * Shapes a processor's response as its request's response type: returns it unchanged when it already is,
      * wraps a bare ErrorResponse into field 99.
      *
      * @return the message to send, or {@code null} if {@code response} cannot travel as {@code expected}
@@ -134,33 +140,5 @@ final class MessageTypes {
             }
         }
         return null;
-    }
-
-    /** Writes like protobuf's marshaller; parses without checking required fields (error responses lack them). */
-    private static final class PartialMarshaller implements MethodDescriptor.Marshaller<Message> {
-        private final Message prototype;
-        private final MethodDescriptor.Marshaller<Message> writer;
-
-        PartialMarshaller(Message prototype) {
-            this.prototype = prototype;
-            this.writer = ProtoUtils.marshaller(prototype);
-        }
-
-        @Override
-        public InputStream stream(Message value) {
-            return writer.stream(value);
-        }
-
-        @Override
-        public Message parse(InputStream stream) {
-            try {
-                CodedInputStream in = CodedInputStream.newInstance(stream);
-                in.setSizeLimit(Integer.MAX_VALUE);
-                return prototype.getParserForType().parsePartialFrom(in);
-            } catch (InvalidProtocolBufferException e) {
-                throw Status.INTERNAL.withDescription("invalid response for " + prototype.getDescriptorForType()
-                    .getFullName()).withCause(e).asRuntimeException();
-            }
-        }
     }
 }

@@ -2,49 +2,57 @@ package io.etch.raft.transport;
 
 import com.alipay.sofa.jraft.rpc.Connection;
 import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.Status;
-import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One inbound TCP connection of a {@link GrpcRpcServer}, as jraft sees it: attributes (jraft's
- * AppendEntriesRequestProcessor keeps its peer pairs here), a close event, and the arrival order of requests.
+ * One inbound {@code PeerRpc.Exchange} stream of a {@link GrpcRpcServer}, as jraft sees it: a
+ * {@link Connection} with attributes (jraft's AppendEntriesRequestProcessor keeps its peer pairs here) and a close
+ * event, and the way back for responses. A client keeps one such stream per peer endpoint, so requests arrive on
+ * it in send order ({@link ExchangeHandler} dispatches them in that order).
  *
- * <p><b>Ordering.</b> gRPC runs each unary call on its own HTTP/2 stream; a small request can finish arriving
- * before a large one sent earlier on the same connection (HTTP/2 interleaves DATA frames). jraft's pipelined
- * replication needs AppendEntries processed in send order, as Bolt does. Calls that need order {@link #reserve}
- * a slot when their stream opens (stream order = send order, on the connection's event loop) and
- * {@link #ready fill} it when their message has arrived; slots are dispatched strictly in reservation order.
- * Example: A(300 KiB) and B(1 KiB) sent in this order; B completes first and waits in slot 2 until A fills slot
- * 1, then A and B are handed to the executor in that order.
+ * <p>States: open → closed, by {@link #close()} (jraft closes the connection), {@link #finished()} (the client
+ * ended its side) or {@link #terminated()} (the stream was cancelled or the transport died). {@link #close()}
+ * ends the stream with {@link #CLOSED_STATUS} and the {@link #CLOSED_KEY} trailer; the client then fails the calls
+ * it still waits for with a {@code ConnectionFailureException} and opens a new stream, which is a new
+ * connection here. Responses sent once closed are dropped. Close listeners are notified exactly once, whichever
+ * way it closed.
  *
- * <p><b>Close.</b> gRPC has no API to close one server-side TCP connection. {@link #close()} marks it closed,
- * fails its in-flight calls and every later call on it with {@link #CLOSED_STATUS} plus the {@link #CLOSED_KEY}
- * trailer; {@link GrpcRpcClient} drops its channel on that trailer, so the next call opens a new connection.
- * Close listeners are notified once, on {@link #close()} or when the transport terminates. Thread-safe.
+ * <p>Thread-safe: {@link #send} may be called from any thread; frames are written one at a time, in the order
+ * they were sent, without holding a lock while writing.
  */
 final class PeerConnection implements Connection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
 
     static final Metadata.Key<String> CLOSED_KEY = Metadata.Key.of("etch-peer-conn-closed",
         Metadata.ASCII_STRING_MARSHALLER);
     static final Status CLOSED_STATUS = Status.UNAVAILABLE.withDescription("peer connection closed by server");
 
+    private final ServerCall<ExchangeFrame, ExchangeFrame> call;
     private final String remoteAddress;
     private final Consumer<PeerConnection> onClosed;
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
-    private final Set<PeerCall> calls = ConcurrentHashMap.newKeySet();
+    private final SerialExecutor writes = new SerialExecutor();
     private final AtomicBoolean closeFired = new AtomicBoolean();
     private volatile boolean closed;
+    private boolean ended; // the call is closed or gone; only read and written in writes' tasks
 
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>(); // guarded by itself
-
-    PeerConnection(String remoteAddress, Consumer<PeerConnection> onClosed) {
+    /**
+     * Sends the response headers; call on the transport thread when the stream starts, before the connection
+     * is handed to any other thread.
+     */
+    PeerConnection(ServerCall<ExchangeFrame, ExchangeFrame> call, String remoteAddress, Consumer<PeerConnection> onClosed) {
+        this.call = call;
         this.remoteAddress = remoteAddress;
         this.onClosed = onClosed;
+        call.sendHeaders(new Metadata());
     }
 
     String remoteAddress() {
@@ -55,76 +63,20 @@ final class PeerConnection implements Connection {
         return closed;
     }
 
-    static Metadata closedTrailers() {
-        Metadata md = new Metadata();
-        md.put(CLOSED_KEY, "1");
-        return md;
-    }
-
-    /** Tracks a call so that {@link #close()} can fail it; returns false (and tracks nothing) if closed. */
-    boolean track(PeerCall call) {
-        calls.add(call);
+    /** Writes a response frame, unless the connection is closed (then drops it). Never blocks. */
+    void send(ExchangeFrame frame) {
         if (closed) {
-            calls.remove(call);
-            return false;
+            return;
         }
-        return true;
-    }
-
-    void untrack(PeerCall call) {
-        calls.remove(call);
-    }
-
-    // --- ordering ---
-
-    /** Reserves the next dispatch slot; call on the transport thread when the call starts. */
-    Slot reserve() {
-        Slot slot = new Slot();
-        synchronized (slots) {
-            slots.addLast(slot);
-        }
-        return slot;
-    }
-
-    /** The slot's request has fully arrived: {@code dispatch} runs once every earlier slot is done. */
-    void ready(Slot slot, Runnable dispatch) {
-        synchronized (slots) {
-            slot.dispatch = dispatch;
-            slot.state = Slot.READY;
-            drain();
-        }
-    }
-
-    /** The slot's call ended without a request to dispatch (cancelled, malformed). Idempotent. */
-    void abandon(Slot slot) {
-        synchronized (slots) {
-            if (slot.state == Slot.PENDING) {
-                slot.state = Slot.DEAD;
-                drain();
+        writes.execute(() -> {
+            if (!ended) {
+                try {
+                    call.sendMessage(frame);
+                } catch (RuntimeException e) { // the stream ended meanwhile
+                    LOG.debug("cannot answer on {}: {}", this, e.toString());
+                }
             }
-        }
-    }
-
-    private void drain() {
-        while (!slots.isEmpty()) {
-            Slot head = slots.peekFirst();
-            if (head.state == Slot.PENDING) {
-                return;
-            }
-            slots.pollFirst();
-            if (head.state == Slot.READY) {
-                head.state = Slot.DEAD;
-                head.dispatch.run(); // only hands the request to an executor
-            }
-        }
-    }
-
-    static final class Slot {
-        static final int PENDING = 0;
-        static final int READY = 1;
-        static final int DEAD = 2;
-        int state = PENDING;
-        Runnable dispatch;
+        });
     }
 
     // --- jraft Connection ---
@@ -144,21 +96,43 @@ final class PeerConnection implements Connection {
         return attributes.putIfAbsent(key, value);
     }
 
+    /** Ends the stream with {@link #CLOSED_STATUS}; the client reconnects with a new stream. Idempotent. */
     @Override
     public void close() {
+        end(CLOSED_STATUS, closedTrailers());
+    }
+
+    /** The client half-closed: it sends no more requests. Ends the stream (unanswered requests are dropped). */
+    void finished() {
+        end(Status.OK, new Metadata());
+    }
+
+    /** The stream is gone (cancelled by the client, transport failure, server shutdown). */
+    void terminated() {
         closed = true;
-        for (PeerCall call : calls) {
-            call.fail(CLOSED_STATUS, closedTrailers());
-        }
-        calls.clear();
+        writes.execute(() -> ended = true);
         fireClosed();
     }
 
-    /** The TCP connection is gone. */
-    void terminated() {
+    private void end(Status status, Metadata trailers) {
         closed = true;
-        calls.clear();
+        writes.execute(() -> {
+            if (!ended) {
+                ended = true;
+                try {
+                    call.close(status, trailers);
+                } catch (RuntimeException e) {
+                    LOG.debug("cannot close {}: {}", this, e.toString());
+                }
+            }
+        });
         fireClosed();
+    }
+
+    private static Metadata closedTrailers() {
+        Metadata md = new Metadata();
+        md.put(CLOSED_KEY, "1");
+        return md;
     }
 
     private void fireClosed() {

@@ -1,0 +1,105 @@
+package io.etch.raft.transport;
+
+import com.alipay.sofa.jraft.rpc.RpcProcessor;
+import com.alipay.sofa.jraft.rpc.RpcRequests;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jraft processors of a {@link GrpcRpcServer}, by request type, and how a request frame reaches one.
+ * {@link #dispatch} runs on the transport thread in the stream's arrival order and only parses the request and
+ * hands it to an executor: the processor's {@code executorSelector()} (so requests it sends to one executor keep
+ * their per-connection order), else its {@code executor()}, else the server's default executor.
+ *
+ * <p>Errors are answered with an error frame ({@link PeerCall#fail}): unknown request type, unparsable request,
+ * executor full, processor threw. Thread-safe; processors can be added while serving.
+ */
+final class ProcessorTable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorTable.class);
+
+    private record Entry(RpcProcessor<Object> processor, Message request, Message response) {}
+
+    private final Map<String, Entry> byType = new ConcurrentHashMap<>(); // proto full name of the request
+    private final Executor defaultExecutor;
+
+    ProcessorTable(Executor defaultExecutor) {
+        this.defaultExecutor = defaultExecutor;
+    }
+
+    /**
+     * Adds or replaces the processor for its {@code interest()} (a request class name).
+     *
+     * @throws IllegalArgumentException if the request type or its response type is unknown
+     */
+    @SuppressWarnings("unchecked")
+    void register(RpcProcessor<?> processor) {
+        String interest = processor.interest();
+        Message request = MessageTypes.prototype(interest);
+        Message response = MessageTypes.responsePrototype(interest);
+        byType.put(MessageTypes.typeName(request), new Entry((RpcProcessor<Object>) processor, request, response));
+    }
+
+    /** Hands one request frame of {@code conn} to its processor; call on the transport thread, in arrival order. */
+    void dispatch(PeerConnection conn, ExchangeFrame frame) {
+        Entry entry = byType.get(frame.type());
+        if (entry == null) {
+            new PeerCall(conn, frame.callId(), RpcRequests.ErrorResponse.getDefaultInstance())
+                .fail("no processor for request type '" + frame.type() + "'");
+            return;
+        }
+        PeerCall ctx = new PeerCall(conn, frame.callId(), entry.response);
+        Message request;
+        try {
+            request = MessageTypes.parseRequest(entry.request, frame.payload());
+        } catch (InvalidProtocolBufferException e) {
+            ctx.fail("invalid " + frame.type() + ": " + e.getMessage());
+            return;
+        }
+        RpcProcessor<Object> processor = entry.processor;
+        try {
+            Executor executor = null;
+            RpcProcessor.ExecutorSelector selector = processor.executorSelector();
+            if (selector != null) {
+                executor = selector.select(processor.interest(), header(request));
+            }
+            if (executor == null) {
+                executor = processor.executor();
+            }
+            (executor != null ? executor : defaultExecutor).execute(() -> handle(processor, ctx, request));
+        } catch (RejectedExecutionException e) {
+            LOG.warn("{} rejected by its executor", processor.interest());
+            ctx.fail("peer request executor is full");
+        } catch (RuntimeException e) {
+            LOG.error("cannot dispatch {}", processor.interest(), e);
+            ctx.fail("cannot dispatch: " + e);
+        }
+    }
+
+    private static void handle(RpcProcessor<Object> processor, PeerCall ctx, Object request) {
+        try {
+            processor.handleRequest(ctx, request);
+        } catch (Throwable t) {
+            LOG.error("{} failed", processor.interest(), t);
+            ctx.fail("processor failed: " + t);
+        }
+    }
+
+    /** What Bolt hands to executor selectors: the AppendEntries header, null for other requests. */
+    private static Object header(Message request) {
+        if (request instanceof RpcRequests.AppendEntriesRequest r) {
+            return RpcRequests.AppendEntriesRequestHeader.newBuilder()
+                .setGroupId(r.getGroupId())
+                .setPeerId(r.getPeerId())
+                .setServerId(r.getServerId())
+                .build();
+        }
+        return null;
+    }
+}
