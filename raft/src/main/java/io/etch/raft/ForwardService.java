@@ -9,9 +9,11 @@ import io.grpc.stub.StreamObserver;
 /** The leader's end of write forwarding: proposes what a follower sent and answers with the result. */
 final class ForwardService extends ForwardGrpc.ForwardImplBase {
     private final RaftMember member;
+    private final CommitPusher commitPusher;
 
     ForwardService(RaftMember member) {
         this.member = member;
+        this.commitPusher = new CommitPusher(member::readBarrier);
     }
 
     @Override
@@ -38,6 +40,9 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                     pending++;
                 }
                 member.proposeAsLeader(cmd).whenComplete((r, e) -> {
+                    if (e == null) {
+                        commitPusher.push(); // the follower waits for its own apply of r
+                    }
                     RaftResult out = (e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
                             .setId(cmd.getId()).build();
                     synchronized (response) {
