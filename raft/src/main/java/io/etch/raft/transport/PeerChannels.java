@@ -1,5 +1,6 @@
 package io.etch.raft.transport;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +28,10 @@ public final class PeerChannels implements AutoCloseable {
     }
 
     /**
-     * The channel to a peer's peer port, created on first use and reused afterwards (connects lazily).
+     * The channel to a peer's peer port, created on first use and reused afterwards (connects lazily). A
+     * channel whose last connection attempt failed reconnects now rather than after gRPC's exponential backoff
+     * (up to 2 minutes): callers ask for a peer's channel when raft says the peer is up (e.g. it is the
+     * leader), so a peer that was down and came back is reachable at once.
      *
      * @throws IllegalStateException after {@link #shutdown()}
      */
@@ -39,6 +43,8 @@ public final class PeerChannels implements AutoCloseable {
             k -> PeerNetty.newChannel(host, port, tls, false));
         if (shutDown) {
             ch.shutdownNow();
+        } else if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            ch.resetConnectBackoff();
         }
         return ch;
     }
