@@ -76,6 +76,17 @@ final class EventReader {
         return new HistoryEvents(events, next, current, Math.max(0, compact));
     }
 
+    /** {@link MvccStore#prevKv}: the key's KeyValue at {@code modRevision - 1} unless compacted away. */
+    static KeyValue prevKv(KvReader reader, ByteString key, long modRevision) {
+        long compact = reader.metaLong(Layout.META_COMPACT_REV, -1);
+        if (modRevision - 1 < Math.max(1, compact)) {
+            return null;
+        }
+        try (RocksIterator history = reader.view().iterator(reader.layout().keyrev())) {
+            return visibleAt(reader, history, key.toByteArray(), modRevision - 1);
+        }
+    }
+
     /** The key's KeyValue visible at {@code atRev}, or null (absent, deleted or compacted away). */
     private static KeyValue visibleAt(KvReader reader, RocksIterator keyrev, byte[] key, long atRev) {
         byte[] prefix = Layout.historyPrefix(key);

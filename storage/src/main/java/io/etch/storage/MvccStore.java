@@ -87,6 +87,17 @@ public interface MvccStore extends AutoCloseable {
     HistoryEvents readEvents(long fromRev, int maxEntries, java.util.function.Predicate<com.google.protobuf.ByteString> keyFilter,
             java.util.function.Predicate<com.google.protobuf.ByteString> prevKvFilter);
 
+    /**
+     * A watch event's prev_kv, read when it is sent (etcd {@code v3rpc/watch.go} sendLoop: a range of the
+     * key at {@code mod_revision - 1}): the key's KeyValue visible at {@code modRevision - 1}. Thread-safe.
+     *
+     * @param key the event's key
+     * @param modRevision the event's mod_revision
+     * @return the previous KeyValue, or null when the key was absent or deleted then, or that revision is
+     *     below the compact revision
+     */
+    io.etch.api.mvccpb.KeyValue prevKv(com.google.protobuf.ByteString key, long modRevision);
+
     /** The current (last committed) revision; 1 on a fresh store. Thread-safe. */
     long currentRevision();
 

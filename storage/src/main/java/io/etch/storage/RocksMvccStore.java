@@ -171,6 +171,11 @@ final class RocksMvccStore implements MvccStore {
     }
 
     @Override
+    public io.etch.api.mvccpb.KeyValue prevKv(com.google.protobuf.ByteString key, long modRevision) {
+        return read(reader -> EventReader.prevKv(reader, key, modRevision));
+    }
+
+    @Override
     public long currentRevision() {
         return currentRev;
     }

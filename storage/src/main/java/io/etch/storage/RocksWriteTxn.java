@@ -171,7 +171,10 @@ final class RocksWriteTxn implements WriteTxn {
         byte[] key = p.getKey().toByteArray();
         IndexRecord rec = reader.index(key);
         boolean live = rec != null && !rec.deleted();
-        KeyValue prev = live ? reader.kvAt(rec.mod()) : null;
+        // The previous value is read only when the request needs it; a watcher that asks for prev_kv
+        // gets it read when its event is sent, as etcd does (MvccStore.prevKv).
+        boolean needPrev = p.getPrevKv() || p.getIgnoreValue() || p.getIgnoreLease();
+        KeyValue prev = live && needPrev ? reader.kvAt(rec.mod()) : null;
         if ((p.getIgnoreValue() || p.getIgnoreLease()) && prev == null) {
             throw new EtcdException(EtcdError.KEY_NOT_FOUND);
         }

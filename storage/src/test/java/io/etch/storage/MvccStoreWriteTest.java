@@ -5,7 +5,9 @@ import static io.etch.storage.Req.op;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.Compare;
+import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeResponse;
@@ -235,13 +237,33 @@ class MvccStoreWriteTest {
     }
 
     @Test
-    void putEventCarriesPrevKv() {
+    void putEventCarriesPrevKvOnlyWhenTheRequestReadIt() {
         f.put("a", "1");
         List<Event> events = f.write(w -> {
             w.put(Req.put("a", "2"));
+            w.put(Req.put("a", "3").toBuilder().setPrevKv(true).build());
             return w.events();
         });
-        assertThat(events).containsExactly(Event.newBuilder().setType(Event.EventType.PUT)
-                .setKv(kv("a", "2", 2, 3, 2)).setPrevKv(kv("a", "1", 2, 2, 1)).build());
+        assertThat(events).containsExactly(
+                Event.newBuilder().setType(Event.EventType.PUT).setKv(kv("a", "2", 2, 3, 2)).build(),
+                Event.newBuilder().setType(Event.EventType.PUT).setKv(kv("a", "3", 2, 4, 3))
+                        .setPrevKv(kv("a", "2", 2, 3, 2)).build());
+    }
+
+    @Test
+    void prevKvIsTheValueBeforeTheRevisionUnlessCompacted() {
+        f.put("a", "1"); // rev 2
+        f.put("b", "x"); // rev 3
+        f.put("a", "2"); // rev 4
+        f.write(w -> w.deleteRange(DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("a")).build())); // rev 5
+        f.put("a", "3"); // rev 6
+        ByteString a = ByteString.copyFromUtf8("a");
+        assertThat(f.store.prevKv(a, 2)).isNull();
+        assertThat(f.store.prevKv(a, 4)).isEqualTo(kv("a", "1", 2, 2, 1));
+        assertThat(f.store.prevKv(a, 5)).isEqualTo(kv("a", "2", 2, 4, 2));
+        assertThat(f.store.prevKv(a, 6)).isNull(); // deleted at 5
+        f.compact(4);
+        assertThat(f.store.prevKv(a, 4)).isNull(); // revision 3 is compacted away
+        assertThat(f.store.prevKv(a, 5)).isEqualTo(kv("a", "2", 2, 4, 2));
     }
 }

@@ -5,6 +5,7 @@ import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.etch.api.mvccpb.Event;
+import io.etch.api.mvccpb.KeyValue;
 import io.etch.storage.EtcdException;
 import io.etch.storage.HistoryEvents;
 import io.etch.storage.MvccStore;
@@ -391,9 +392,17 @@ public final class WatchableStore implements AutoCloseable {
                 }
             });
         }
+        Map<Event, Event> withPrev = null;
         for (Map.Entry<Watcher, List<Event>> e : matched.entrySet()) {
             Watcher w = e.getKey();
-            List<Event> selected = w.select(e.getValue());
+            List<Event> evs = e.getValue();
+            if (w.prevKv) {
+                if (withPrev == null) {
+                    withPrev = new IdentityHashMap<>();
+                }
+                evs = withPrevKv(evs, withPrev);
+            }
+            List<Event> selected = w.select(evs);
             if (selected.isEmpty()) {
                 continue;
             }
@@ -406,6 +415,32 @@ public final class WatchableStore implements AutoCloseable {
                 unsynced.add(w);
             }
         }
+    }
+
+    /**
+     * {@code events} with prev_kv on every PUT that updated a live key (etcd {@code v3rpc/watch.go}
+     * sendLoop reads it at {@code mod_revision - 1} for watchers that ask): apply reads the previous value
+     * only when the request itself needs it. One read per event, shared through {@code done}; left out when
+     * that revision was compacted meanwhile, as etcd does.
+     */
+    private List<Event> withPrevKv(List<Event> events, Map<Event, Event> done) {
+        List<Event> out = null;
+        for (int i = 0; i < events.size(); i++) {
+            Event ev = events.get(i);
+            if (ev.getType() != Event.EventType.PUT || ev.hasPrevKv()
+                    || ev.getKv().getCreateRevision() == ev.getKv().getModRevision()) {
+                continue;
+            }
+            Event filled = done.computeIfAbsent(ev, k -> {
+                KeyValue prev = source.read(s -> s.prevKv(k.getKv().getKey(), k.getKv().getModRevision()));
+                return prev == null ? k : k.toBuilder().setPrevKv(prev).build();
+            });
+            if (out == null) {
+                out = new ArrayList<>(events);
+            }
+            out.set(i, filled);
+        }
+        return out == null ? events : out;
     }
 
     private static WatchResponse eventsResponse(Watcher w, List<Event> events, long rev) {

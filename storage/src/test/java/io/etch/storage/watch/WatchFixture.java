@@ -20,13 +20,15 @@ import java.util.function.Consumer;
 
 /**
  * A store plus a watchable store fed the way the raft apply loop feeds it: every write is one committed
- * batch whose events go to {@link WatchableStore#onCommit}. Keeps every committed event (the history
- * as the write path saw it, with prev_kv) as the model the watchers are checked against.
+ * batch whose events go to {@link WatchableStore#onCommit}. Keeps every committed event as the model the
+ * watchers are checked against, with prev_kv from a model of its own (the key's last live KeyValue): the
+ * write path fills prev_kv only when a request asks for it.
  */
 final class WatchFixture implements AutoCloseable {
     final MvccStore store;
     final WatchableStore watchable;
     final List<Event> history = new ArrayList<>();
+    private final java.util.Map<ByteString, io.etch.api.mvccpb.KeyValue> live = new java.util.HashMap<>();
     private long index;
 
     WatchFixture(Path dir, WatchConfig config) throws IOException {
@@ -43,7 +45,12 @@ final class WatchFixture implements AutoCloseable {
         try (WriteTxn w = store.beginWrite()) {
             body.accept(w);
             w.commit(++index);
-            history.addAll(w.events());
+            for (Event ev : w.events()) {
+                ByteString key = ev.getKv().getKey();
+                io.etch.api.mvccpb.KeyValue prev = ev.getType() == Event.EventType.PUT
+                        ? live.put(key, ev.getKv()) : live.remove(key);
+                history.add(prev == null ? ev.toBuilder().clearPrevKv().build() : ev.toBuilder().setPrevKv(prev).build());
+            }
             watchable.onCommit(List.copyOf(w.events()), store.currentRevision());
         }
     }
