@@ -49,6 +49,7 @@ final class EtchStateMachine extends StateMachineAdapter {
     private final LongConsumer afterApply;
     private final java.util.concurrent.CopyOnWriteArrayList<RaftListener> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long loadedSnapshotIndex;
 
     EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
                      RaftRoleListener roles, LongConsumer afterApply) {
@@ -63,6 +64,11 @@ final class EtchStateMachine extends StateMachineAdapter {
 
     void addListener(RaftListener listener) {
         listeners.add(listener);
+    }
+
+    /** The index of the last raft snapshot loaded (at start, or installed from the leader); 0 if none. */
+    long loadedSnapshotIndex() {
+        return loadedSnapshotIndex;
     }
 
     @Override
@@ -158,6 +164,7 @@ final class EtchStateMachine extends StateMachineAdapter {
             LOG.error("raft snapshot has no meta: {}", reader.getPath());
             return false;
         }
+        loadedSnapshotIndex = meta.getLastIncludedIndex();
         long current = stores.applyStore().consistentIndex();
         if (meta.getLastIncludedIndex() <= current) {
             LOG.info("raft snapshot at index {} is not newer than the store (consistent index {}); keeping the store",
