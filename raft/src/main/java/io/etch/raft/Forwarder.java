@@ -14,6 +14,8 @@ import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends a follower's write to the leader over the peer port (Etch's {@code etchpb.Forward} service).
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Forwarder {
     private final PeerChannels channels;
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private final java.util.concurrent.ConcurrentHashMap<String, ProposalStream> streams =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -60,7 +63,19 @@ final class Forwarder {
         private volatile boolean broken;
 
         ProposalStream(String host, int port) {
-            requests = ForwardGrpc.newStub(channels.channel(host, port)).proposeStream(new io.grpc.stub.StreamObserver<>() {
+            // Opened outside the caller's gRPC Context: the first forward usually runs inside a client's
+            // KV call, and a stream created there is cancelled when that call completes ("Context was
+            // cancelled"), failing every proposal in flight on it as connection lost.
+            io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+            try {
+                requests = open(host, port);
+            } finally {
+                io.grpc.Context.ROOT.detach(previous);
+            }
+        }
+
+        private io.grpc.stub.StreamObserver<RaftCommand> open(String host, int port) {
+            return ForwardGrpc.newStub(channels.channel(host, port)).proposeStream(new io.grpc.stub.StreamObserver<>() {
                 @Override
                 public void onNext(RaftResult r) {
                     CompletableFuture<RaftResult> f = pending.remove(r.getId());
@@ -71,6 +86,7 @@ final class Forwarder {
 
                 @Override
                 public void onError(Throwable t) {
+                    LOG.info("proposal stream to {}:{} ended ({}), {} proposals pending", host, port, t, pending.size());
                     fail(classify(t));
                 }
 

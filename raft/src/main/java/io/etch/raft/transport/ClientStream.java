@@ -67,7 +67,14 @@ final class ClientStream {
         this.channel = channel;
         this.callbackExecutor = callbackExecutor;
         this.timer = timer;
-        this.call = channel.newCall(ExchangeFrame.EXCHANGE, CallOptions.DEFAULT);
+        // A call inherits the gRPC Context current when it is created, and is cancelled with it: a stream
+        // opened while a server call runs (a peer request being handled) would end with that call.
+        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+        try {
+            this.call = channel.newCall(ExchangeFrame.EXCHANGE, CallOptions.DEFAULT);
+        } finally {
+            io.grpc.Context.ROOT.detach(previous);
+        }
         writes.execute(() -> {
             call.start(new Listener(), new Metadata());
             call.request(1);
