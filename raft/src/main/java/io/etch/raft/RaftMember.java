@@ -127,6 +127,8 @@ public final class RaftMember implements AutoCloseable {
      *
      * @param clientUrls this member's {@code --advertise-client-urls}
      * @throws IOException when the raft directories cannot be created
+     * @throws java.net.BindException (an IOException) when the peer port cannot be bound, as etcd exits with
+     *     "bind: address already in use"; jraft itself would go on without its server
      */
     public void start(List<String> clientUrls) throws IOException {
         Files.createDirectories(config.dataDir().resolve("log"));
@@ -168,6 +170,11 @@ public final class RaftMember implements AutoCloseable {
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
         rpcServer.addService(new ForwardService(this));
 
+        if (!rpcServer.init(null)) {
+            rpcServer.shutdown();
+            throw new java.net.BindException("cannot listen on the peer port " + config.listenPeerHost() + ":"
+                    + config.listenPeerPort() + " (in use, or not a local address)");
+        }
         PeerId self = PeerId.parsePeer(config.self().endpoint());
         group = new RaftGroupService(GROUP, self, options, rpcServer);
         node = group.start(true);

@@ -111,10 +111,10 @@ public interface WriteTxn extends AutoCloseable {
 
     /**
      * The watch events produced so far by this batch, in revision order (then sub-revision order): PUT
-     * events carry the new KeyValue and, when the key was live and the request read it ({@code prev_kv},
-     * {@code ignore_value} or {@code ignore_lease}), {@code prev_kv}: a watcher that wants it for other
-     * PUTs reads it with {@link MvccStore#prevKv}, as etcd's watch server does; DELETE events carry
-     * {@code kv{key, mod_revision}} and {@code prev_kv}. Final once {@link #commit(long)} returned.
+     * events carry the new KeyValue, DELETE events {@code kv{key, mod_revision}}. Either carries
+     * {@code prev_kv} only when the request read it ({@code prev_kv}, or for a put {@code ignore_value}
+     * or {@code ignore_lease}); a watcher that wants it otherwise reads it with {@link MvccStore#prevKv},
+     * as etcd's watch server does. Final once {@link #commit(long)} returned.
      *
      * @return an unmodifiable view, never null
      */

@@ -418,17 +418,17 @@ public final class WatchableStore implements AutoCloseable {
     }
 
     /**
-     * {@code events} with prev_kv on every PUT that updated a live key (etcd {@code v3rpc/watch.go}
-     * sendLoop reads it at {@code mod_revision - 1} for watchers that ask): apply reads the previous value
-     * only when the request itself needs it. One read per event, shared through {@code done}; left out when
-     * that revision was compacted meanwhile, as etcd does.
+     * {@code events} with prev_kv on every DELETE and on every PUT that updated a live key (etcd
+     * {@code v3rpc/watch.go} sendLoop reads it at {@code mod_revision - 1} for watchers that ask): apply
+     * reads the previous value only when the request itself needs it. One read per event, shared through
+     * {@code done}; left out when that revision was compacted meanwhile, as etcd does.
      */
     private List<Event> withPrevKv(List<Event> events, Map<Event, Event> done) {
         List<Event> out = null;
         for (int i = 0; i < events.size(); i++) {
             Event ev = events.get(i);
-            if (ev.getType() != Event.EventType.PUT || ev.hasPrevKv()
-                    || ev.getKv().getCreateRevision() == ev.getKv().getModRevision()) {
+            if (ev.hasPrevKv() || (ev.getType() == Event.EventType.PUT
+                    && ev.getKv().getCreateRevision() == ev.getKv().getModRevision())) {
                 continue;
             }
             Event filled = done.computeIfAbsent(ev, k -> {
