@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: one notifier thread does live notification and catch-up; creating and cancelling
  * watchers happen on the caller's thread under one lock, which the notifier holds only while matching
- * (never while reading history). Progress ticks run on a scheduler thread.
+ * (never while reading history; live events for prev_kv watchers do one point read per event under it,
+ * see {@link #withPrevKv}). Progress ticks run on a scheduler thread.
  */
 public final class WatchableStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
