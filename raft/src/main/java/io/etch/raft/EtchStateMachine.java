@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicated state machine: applies committed raft entries to the MVCC store.
  *
- * <p>Each {@link #onApply} call is one group commit: every entry above the store's consistent index is
- * applied into one {@link WriteTxn}, committed atomically together with the new consistent index, and
- * only then are the waiting proposals completed (etcd {@code etcdserver/server.go applyEntries},
+ * <p>Each {@link #onApply} call is a group commit in chunks: the entries above the store's consistent
+ * index are applied into {@link WriteTxn}s of at most {@value #CHUNK_MAX_ENTRIES} entries or
+ * {@value #CHUNK_MAX_BYTES} bytes, each committed atomically together with the new consistent index, and
+ * only then are that chunk's waiting proposals completed (etcd {@code etcdserver/server.go applyEntries},
  * {@code cindex}). Entries at or below the consistent index were applied before a restart and are
  * skipped, which makes replay of the raft log idempotent.
  *
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
 final class EtchStateMachine extends StateMachineAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(EtchStateMachine.class);
     private static final String SNAPSHOT_DIR = "kv";
+    /** At most this many entries are applied in one store transaction. */
+    static final int CHUNK_MAX_ENTRIES = 4096;
+    /** A store transaction takes no more entries once it holds this many bytes of entry data. */
+    static final long CHUNK_MAX_BYTES = 4L << 20;
 
     private final StoreHolder stores;
     private final CommandApplier applier;
@@ -73,22 +78,51 @@ final class EtchStateMachine extends StateMachineAdapter {
 
     @Override
     public void onApply(Iterator iter) {
+        while (iter.hasNext()) {
+            if (!applyChunk(iter)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Applies entries from {@code iter} into one {@link WriteTxn} until the iterator ends or the chunk
+     * holds {@value #CHUNK_MAX_ENTRIES} entries or {@value #CHUNK_MAX_BYTES} bytes of entry data, commits
+     * it, then completes its proposals and tells the listeners.
+     *
+     * <p>jraft hands every committed entry above the applied index to one {@code onApply}: a member that
+     * fell behind (a follower under a burst of writes, a restart replaying the log) can get 100k entries
+     * at once. One batch of them all held the whole burst twice in native memory, in the write batch and
+     * then in one memtable (a 256 MiB batch and 130 MiB of memtable on a follower during
+     * {@code etcdctl check datascale --load=m}); chunks bound both.
+     *
+     * @return false when an entry failed to apply and the state machine was stopped
+     */
+    private boolean applyChunk(Iterator iter) {
         MvccStore store = stores.applyStore();
         long applied = store.consistentIndex();
         List<ProposalClosure> done = new ArrayList<>();
         List<io.etch.api.mvccpb.Event> events = List.of();
         List<RaftResult> results = new ArrayList<>();
         long lastIndex = -1;
+        int entries = 0;
+        long bytes = 0;
         try (WriteTxn txn = store.beginWrite()) {
-            while (iter.hasNext()) {
+            while (iter.hasNext() && entries < CHUNK_MAX_ENTRIES && bytes < CHUNK_MAX_BYTES) {
                 long index = iter.getIndex();
                 roles.observeTerm(iter.getTerm());
+                RaftCommand cmd = index <= applied ? null : decode(iter);
+                if (cmd != null && entries > 0 && mayDeleteMany(cmd)) {
+                    break; // commit what is before it, so that it starts on an empty batch and may spill
+                }
                 Closure closure = iter.done();
                 RaftResult result;
-                if (index <= applied) {
+                if (cmd == null) {
                     result = null; // applied before a restart; nobody waits for it
                 } else {
-                    result = applier.apply(txn, decode(iter));
+                    entries++;
+                    bytes += iter.getData() == null ? 0 : iter.getData().remaining();
+                    result = applier.apply(txn, cmd);
                     lastIndex = index;
                 }
                 if (closure instanceof ProposalClosure pc && result != null) {
@@ -109,7 +143,7 @@ final class EtchStateMachine extends StateMachineAdapter {
                 pc.run(new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
             }
             iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
-            return;
+            return false;
         }
         if (!done.isEmpty()) {
             Completions.EXECUTOR.execute(() -> {
@@ -125,6 +159,33 @@ final class EtchStateMachine extends StateMachineAdapter {
             }
             afterApply.accept(lastIndex);
         }
+        return true;
+    }
+
+    /**
+     * Whether a command may delete many keys: a ranged DeleteRange, a Txn with one in any branch, a lease
+     * revoke. Such a command is applied in a store transaction of its own, the only kind that may spill a
+     * large batch into the store before its commit (see {@code RocksWriteTxn}).
+     */
+    static boolean mayDeleteMany(RaftCommand cmd) {
+        return switch (cmd.getOpCase()) {
+            case DELETE_RANGE -> !cmd.getDeleteRange().getRangeEnd().isEmpty();
+            case TXN -> deletesRange(cmd.getTxn());
+            case LEASE_REVOKE -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean deletesRange(io.etch.api.etcdserverpb.TxnRequest txn) {
+        for (List<io.etch.api.etcdserverpb.RequestOp> ops : List.of(txn.getSuccessList(), txn.getFailureList())) {
+            for (io.etch.api.etcdserverpb.RequestOp op : ops) {
+                if (op.hasRequestDeleteRange() && !op.getRequestDeleteRange().getRangeEnd().isEmpty()
+                        || op.hasRequestTxn() && deletesRange(op.getRequestTxn())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static RaftCommand decode(Iterator iter) {

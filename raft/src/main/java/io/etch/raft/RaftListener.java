@@ -11,7 +11,8 @@ public interface RaftListener {
     /**
      * A batch of committed entries was applied and is visible to readers.
      *
-     * @param events the PUT/DELETE events of the batch in revision order (never null, may be empty)
+     * @param events the PUT/DELETE events of the batch in revision order (may be empty); null when the
+     *     batch made too many to keep ({@code WriteTxn.MAX_EVENTS}): read them from the store's history
      * @param revision the store's current revision after the batch
      */
     default void onCommit(List<Event> events, long revision) {

@@ -73,9 +73,17 @@ final class KvReader {
 
     /** Every key live in the latest state within {@code range}, in key order. */
     List<Live> liveKeys(KeyRange range) {
+        return liveKeys(range, null, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Keys live in the latest state within {@code range}, in key order: at most {@code limit} of them,
+     * all greater than {@code after} (null: from the start of the range).
+     */
+    List<Live> liveKeys(KeyRange range, byte[] after, int limit) {
         List<Live> out = new ArrayList<>();
         if (range.isSingleKey()) {
-            IndexRecord rec = index(range.rawKey());
+            IndexRecord rec = after != null ? null : index(range.rawKey());
             if (rec != null && !rec.deleted()) {
                 out.add(new Live(range.rawKey(), rec));
             }
@@ -85,7 +93,11 @@ final class KvReader {
             return out;
         }
         try (RocksIterator it = view.iterator(layout.index())) {
-            for (it.seek(range.rawKey()); it.isValid(); it.next()) {
+            it.seek(after != null ? after : range.rawKey());
+            if (after != null && it.isValid() && java.util.Arrays.equals(it.key(), after)) {
+                it.next();
+            }
+            for (; it.isValid() && out.size() < limit; it.next()) {
                 byte[] k = it.key();
                 if (range.isPastEnd(k)) {
                     break;

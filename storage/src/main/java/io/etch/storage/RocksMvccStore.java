@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -36,6 +37,8 @@ import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link MvccStore} on RocksDB. See the interface for the layout and the threading contract. */
 final class RocksMvccStore implements MvccStore {
@@ -43,6 +46,7 @@ final class RocksMvccStore implements MvccStore {
         RocksDB.loadLibrary();
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(RocksMvccStore.class);
     private static final long BLOCK_CACHE_BYTES = 64L << 20;
     private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
         @Override
@@ -61,6 +65,7 @@ final class RocksMvccStore implements MvccStore {
     private final WriteOptions writeOptions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final AtomicReference<RocksWriteTxn> writer = new AtomicReference<>();
+    private final AtomicLong spills = new AtomicLong();
     private boolean closed; // guarded by lifecycle
     private volatile long currentRev;
     private volatile long compactMainRev;
@@ -81,6 +86,7 @@ final class RocksMvccStore implements MvccStore {
             this.compactMainRev = reader.metaLong(Layout.META_COMPACT_REV, -1);
             this.consistentIndex = reader.metaLong(Layout.META_CONSISTENT_INDEX, 0);
         }
+        rollBackAbove(currentRev); // a batch spilled by a request that never committed (a crash mid-way)
     }
 
     static RocksMvccStore open(Path dir) throws IOException {
@@ -392,6 +398,25 @@ final class RocksMvccStore implements MvccStore {
         currentRev = newRev;
         compactMainRev = newCompactMainRev;
         consistentIndex = newConsistentIndex;
+    }
+
+    /** Writes part of an open batch ahead of its commit; see {@link RocksWriteTxn}. */
+    void spill(WriteBatchWithIndex batch) throws RocksDBException {
+        db.write(writeOptions, batch);
+        spills.incrementAndGet();
+    }
+
+    /** How many times a batch was spilled since the store opened (tests and diagnostics). */
+    long spillCount() {
+        return spills.get();
+    }
+
+    /** Undoes writes above {@code committedRev} left by a spilled batch; see {@link UncommittedRevisions}. */
+    void rollBackAbove(long committedRev) {
+        long removed = UncommittedRevisions.rollBack(db, layout, committedRev, writeOptions);
+        if (removed > 0) {
+            LOG.warn("rolled back {} uncommitted writes above revision {}", removed, committedRev);
+        }
     }
 
     void release(RocksWriteTxn txn) {

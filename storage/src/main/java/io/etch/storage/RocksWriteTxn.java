@@ -1,6 +1,7 @@
 package io.etch.storage;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.etch.api.etcdserverpb.CompactionRequest;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
@@ -35,11 +36,26 @@ import org.rocksdb.WriteBatchWithIndex;
  * {@link WriteTxn} over a RocksDB {@link WriteBatchWithIndex}: reads go through the batch to the
  * database so later requests see earlier ones; each request runs between a batch save point and its
  * release, and is rolled back to it when it throws.
+ *
+ * <p>Spilling: a delete of many keys (one DeleteRange, a Txn with one, a lease revoke) would hold its
+ * whole effect in the batch and then in one memtable: 100k keys of 512 bytes made a 256 MiB batch and a
+ * 150 MiB memtable ({@code etcdctl check datascale}). When the request is the batch's first and the batch
+ * passes {@value #SPILL_BYTES} bytes, the batch is written to the store and the request goes on in an
+ * empty one. The spilled writes belong to a revision above the store's current revision, which no read
+ * sees; {@link #commit} makes the revision current. A request that fails after a spill, or a batch closed
+ * without commit, has the spilled revision rolled back ({@link UncommittedRevisions}); so does opening a
+ * store left with one by a crash.
  */
 final class RocksWriteTxn implements WriteTxn {
     private static final byte[] FLAG_PUT = {Layout.FLAG_PUT};
     private static final byte[] FLAG_TOMBSTONE = {Layout.FLAG_TOMBSTONE};
     private static final byte[] NO_BYTES = {};
+    /** A spill-capable request writes its batch to the store once the batch holds this many bytes. */
+    static final long SPILL_BYTES = 8L << 20;
+    /** How many key deletions pass between two looks at the batch's size (a JNI call). */
+    private static final int SPILL_CHECK_EVERY = 256;
+    /** A ranged delete reads the live keys of its range this many at a time. */
+    static final int DELETE_PAGE = 1024;
 
     /** One request: every change gets {@code (main, sub++)}. */
     final class Op {
@@ -66,11 +82,20 @@ final class RocksWriteTxn implements WriteTxn {
     private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
     private final ReadOptions readOptions = new ReadOptions();
     private final KvReader reader;
-    private final List<Event> events = new ArrayList<>();
+    private final ArrayList<Event> events = new ArrayList<>();
+    /** The batch made more than {@link WriteTxn#MAX_EVENTS} events: none are kept. */
+    private boolean eventsDropped;
     private final List<LeaseChange> leaseChanges = new ArrayList<>();
     private long rev;
     private long compactMainRev;
     private boolean finished;
+    /** Something was written to the batch: a later request may not spill (its batch holds others' writes). */
+    private boolean dirty;
+    /** The current request may spill: it started on an empty batch. */
+    private boolean spillAllowed;
+    /** The current request (or the batch, until commit) has spilled writes into the store. */
+    private boolean spilled;
+    private int deletesSinceCheck;
 
     RocksWriteTxn(RocksMvccStore store, RocksDB db, Layout layout, LongPredicate leases, long rev,
             long compactMainRev) {
@@ -89,7 +114,19 @@ final class RocksWriteTxn implements WriteTxn {
 
     @Override
     public List<Event> events() {
-        return Collections.unmodifiableList(events);
+        return eventsDropped ? null : Collections.unmodifiableList(events);
+    }
+
+    private void addEvent(Event.Builder ev) {
+        if (eventsDropped) {
+            return;
+        }
+        events.add(ev.build());
+        if (events.size() > MAX_EVENTS) {
+            eventsDropped = true;
+            events.clear();
+            events.trimToSize();
+        }
     }
 
     // ---- requests ----
@@ -136,6 +173,9 @@ final class RocksWriteTxn implements WriteTxn {
         try {
             checkActive();
             batch.setSavePoint();
+            spillAllowed = !dirty;
+            boolean spilledBefore = spilled;
+            long revBefore = rev;
             int eventsBefore = events.size();
             int leaseChangesBefore = leaseChanges.size();
             long compactBefore = compactMainRev;
@@ -149,7 +189,13 @@ final class RocksWriteTxn implements WriteTxn {
                 return result;
             } catch (RuntimeException e) {
                 batch.rollbackToSavePoint();
-                events.subList(eventsBefore, events.size()).clear();
+                if (spilled && !spilledBefore) {
+                    store.rollBackAbove(revBefore);
+                    spilled = false;
+                }
+                if (!eventsDropped) {
+                    events.subList(eventsBefore, events.size()).clear();
+                }
                 leaseChanges.subList(leaseChangesBefore, leaseChanges.size()).clear();
                 compactMainRev = compactBefore;
                 throw e;
@@ -157,8 +203,27 @@ final class RocksWriteTxn implements WriteTxn {
         } catch (RocksDBException e) {
             throw KvView.wrap(e);
         } finally {
+            spillAllowed = false;
             store.exit();
         }
+    }
+
+    /**
+     * Writes the batch to the store and goes on with an empty one, when the current request may spill and
+     * the batch has grown past {@link #SPILL_BYTES}. Called between two key deletions.
+     */
+    private void maybeSpill() throws RocksDBException {
+        if (!spillAllowed || ++deletesSinceCheck < SPILL_CHECK_EVERY) {
+            return;
+        }
+        deletesSinceCheck = 0;
+        if (batch.getWriteBatch().getDataSize() < SPILL_BYTES) {
+            return;
+        }
+        store.spill(batch);
+        batch.clear();
+        batch.setSavePoint(); // the request's save point went with clear(); request() releases this one
+        spilled = true;
     }
 
     // ---- operations, also used by TxnExecutor ----
@@ -200,7 +265,7 @@ final class RocksWriteTxn implements WriteTxn {
         if (prev != null) {
             ev.setPrevKv(prev);
         }
-        events.add(ev.build());
+        addEvent(ev);
 
         PutResponse.Builder resp = PutResponse.newBuilder().setHeader(header(op.main));
         if (p.getPrevKv() && prev != null) {
@@ -210,30 +275,45 @@ final class RocksWriteTxn implements WriteTxn {
     }
 
     DeleteRangeResponse doDelete(Op op, DeleteRangeRequest d) {
-        List<KvReader.Live> keys = reader.liveKeys(KeyRange.of(d.getKey(), d.getRangeEnd()));
-        DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder().setDeleted(keys.size());
-        for (KvReader.Live live : keys) {
-            // The deleted values are read only when the request asks for them: a watcher that wants
-            // prev_kv gets it read when its event is sent (MvccStore.prevKv), as for puts. Deleting 100k
-            // keys of 1 KiB (etcdctl check datascale) used to build 100 MB of events on the apply thread.
-            KeyValue prev = d.getPrevKv() ? reader.kvAt(live.record().mod()) : null;
-            if (prev != null) {
-                resp.addPrevKvs(prev);
+        KeyRange range = KeyRange.of(d.getKey(), d.getRangeEnd());
+        DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder();
+        long deleted = 0;
+        byte[] after = null;
+        List<KvReader.Live> keys;
+        do {
+            // a page at a time: the keys deleted so far are tombstones now, and the next page starts after them
+            keys = reader.liveKeys(range, after, DELETE_PAGE);
+            for (KvReader.Live live : keys) {
+                deleteKey(op, live, d.getPrevKv(), resp);
             }
-            Revision r = op.next();
-            KeyValue tomb = KeyValue.newBuilder().setKey(ByteString.copyFrom(live.key())).setModRevision(op.main).build();
-            put(layout.key(), Layout.revKey(r, true), tomb.toByteArray());
-            put(layout.keyrev(), Layout.historyKey(Layout.historyPrefix(live.key()), r.main(), r.sub()),
-                    FLAG_TOMBSTONE);
-            put(layout.index(), live.key(), IndexRecord.tombstone(r).encode());
-            detach(live.record().lease(), live.key());
-            Event.Builder ev = Event.newBuilder().setType(Event.EventType.DELETE).setKv(tomb);
-            if (prev != null) {
-                ev.setPrevKv(prev);
-            }
-            events.add(ev.build());
+            deleted += keys.size();
+            after = keys.isEmpty() ? null : keys.get(keys.size() - 1).key();
+        } while (keys.size() == DELETE_PAGE);
+        return resp.setDeleted(deleted).setHeader(header(op.headerRev())).build();
+    }
+
+    /** Deletes one live key at the op's next sub-revision. */
+    private void deleteKey(Op op, KvReader.Live live, boolean wantPrev, DeleteRangeResponse.Builder resp) {
+        // The deleted value is read only when the request asks for it: a watcher that wants prev_kv gets
+        // it read when its event is sent (MvccStore.prevKv), as for puts.
+        KeyValue prev = wantPrev ? reader.kvAt(live.record().mod()) : null;
+        if (prev != null) {
+            resp.addPrevKvs(prev);
         }
-        return resp.setHeader(header(op.headerRev())).build();
+        Revision r = op.next();
+        KeyValue tomb = KeyValue.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(live.key()))
+                .setModRevision(op.main).build();
+        put(layout.key(), Layout.revKey(r, true), tomb.toByteArray());
+        put(layout.keyrev(), Layout.historyKey(Layout.historyPrefix(live.key()), r.main(), r.sub()),
+                FLAG_TOMBSTONE);
+        put(layout.index(), live.key(), IndexRecord.tombstone(r).encode());
+        detach(live.record().lease(), live.key());
+        Event.Builder ev = Event.newBuilder().setType(Event.EventType.DELETE).setKv(tomb);
+        if (prev != null) {
+            ev.setPrevKv(prev);
+        }
+        addEvent(ev);
+        spillIfLarge();
     }
 
     private void detach(long lease, byte[] key) {
@@ -289,7 +369,16 @@ final class RocksWriteTxn implements WriteTxn {
         return ResponseHeader.newBuilder().setRevision(revision).build();
     }
 
+    private void spillIfLarge() {
+        try {
+            maybeSpill();
+        } catch (RocksDBException e) {
+            throw KvView.wrap(e);
+        }
+    }
+
     private void put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+        dirty = true;
         try {
             batch.put(cf, key, value);
         } catch (RocksDBException e) {
@@ -298,6 +387,7 @@ final class RocksWriteTxn implements WriteTxn {
     }
 
     private void delete(ColumnFamilyHandle cf, byte[] key) {
+        dirty = true;
         try {
             batch.delete(cf, key);
         } catch (RocksDBException e) {
@@ -328,6 +418,7 @@ final class RocksWriteTxn implements WriteTxn {
             }
             put(layout.meta(), Layout.META_CONSISTENT_INDEX, Bytes.longBytes(consistentIndex));
             store.publish(batch, rev, compactMainRev, consistentIndex);
+            spilled = false;
             finish();
             store.leasesCommitted(leaseChanges);
         } finally {
@@ -338,7 +429,13 @@ final class RocksWriteTxn implements WriteTxn {
     @Override
     public void close() {
         if (!finished) {
-            finish();
+            try {
+                if (spilled) {
+                    store.rollBackAbove(store.currentRevision());
+                }
+            } finally {
+                finish();
+            }
         }
     }
 

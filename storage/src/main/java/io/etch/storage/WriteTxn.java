@@ -116,9 +116,16 @@ public interface WriteTxn extends AutoCloseable {
      * or {@code ignore_lease}); a watcher that wants it otherwise reads it with {@link MvccStore#prevKv},
      * as etcd's watch server does. Final once {@link #commit(long)} returned.
      *
-     * @return an unmodifiable view, never null
+     * <p>A batch that made more than {@link #MAX_EVENTS} events keeps none and returns null: a watcher
+     * then reads them from the store's history (etcd has no such limit; the events a watcher gets are
+     * the same, read instead of handed over).
+     *
+     * @return an unmodifiable view; null when the batch made more than {@link #MAX_EVENTS} events
      */
     List<Event> events();
+
+    /** The most events a batch keeps in memory for {@link #events()}. */
+    int MAX_EVENTS = 10_000;
 
     /** The current revision as seen inside this batch (the store's revision plus changes so far). */
     long currentRevision();

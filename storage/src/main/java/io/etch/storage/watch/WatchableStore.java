@@ -119,7 +119,9 @@ public final class WatchableStore implements AutoCloseable {
      * The events of one committed apply batch (raft module's {@code RaftListener.onCommit}). Returns at
      * once: never blocks and never reads the store. Called by one thread (apply) in commit order.
      *
-     * @param events the batch's PUT/DELETE events in revision order, prev_kv filled where the key was live
+     * @param events the batch's PUT/DELETE events in revision order, prev_kv filled where the key was live;
+     *     null when the batch kept none ({@code WriteTxn.events()}): synced watchers then read the batch's
+     *     revisions from the store's history, as after dropped events
      * @param revision the store's revision after the batch
      */
     public void onCommit(List<Event> events, long revision) {
@@ -133,7 +135,8 @@ public final class WatchableStore implements AutoCloseable {
             }
             lastDropped = null;
         }
-        if (!events.isEmpty() && pendingEvents.get() + events.size() > config.maxPendingEvents()) {
+        if (events == null
+                || !events.isEmpty() && pendingEvents.get() + events.size() > config.maxPendingEvents()) {
             Batch marker = new Batch(null, revision);
             lastDropped = marker;
             pending.add(marker);

@@ -29,7 +29,7 @@ final class WatchFixture implements AutoCloseable {
     final WatchableStore watchable;
     final List<Event> history = new ArrayList<>();
     private final java.util.Map<ByteString, io.etch.api.mvccpb.KeyValue> live = new java.util.HashMap<>();
-    private long index;
+    long index;
 
     WatchFixture(Path dir, WatchConfig config) throws IOException {
         store = MvccStore.open(dir);

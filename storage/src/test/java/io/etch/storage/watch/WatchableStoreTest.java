@@ -193,6 +193,30 @@ class WatchableStoreTest {
     }
 
     @Test
+    void batchThatKeptNoEventsIsReadFromHistory() {
+        WatchStream s = f.watchable.newStream(() -> { });
+        s.watch(create("k", "l").build());
+        take(s, 1);
+        try (io.etch.storage.WriteTxn w = f.store.beginWrite()) {
+            w.put(PutRequest.newBuilder().setKey(b("k1")).setValue(b("1")).build());
+            w.put(PutRequest.newBuilder().setKey(b("k2")).setValue(b("1")).build());
+            w.commit(++f.index);
+        }
+        f.watchable.onCommit(null, f.store.currentRevision()); // as a batch of more than MAX_EVENTS
+        f.put("k3", "1");
+        List<Event> seen = new ArrayList<>();
+        WatchFixture.await("3 events", () -> {
+            WatchResponse r;
+            while ((r = s.poll()) != null) {
+                seen.addAll(r.getEventsList());
+            }
+            return seen.size() >= 3;
+        });
+        assertThat(seen).extracting(e -> e.getKv().getKey().toStringUtf8()).containsExactly("k1", "k2", "k3");
+        assertThat(seen).extracting(e -> e.getKv().getModRevision()).containsExactly(2L, 3L, 4L);
+    }
+
+    @Test
     void progressNotifyOnlyWhenIdle() throws Exception {
         f.close();
         f = new WatchFixture(dir.resolve("p"), WatchConfig.defaults().withProgressNotifyIntervalMs(100));

@@ -1,0 +1,141 @@
+package io.etch.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Iterator;
+import com.alipay.sofa.jraft.Status;
+import com.google.protobuf.ByteString;
+import io.etch.api.etcdserverpb.DeleteRangeRequest;
+import io.etch.api.etcdserverpb.LeaseRevokeRequest;
+import io.etch.api.etcdserverpb.PutRequest;
+import io.etch.api.etcdserverpb.RequestOp;
+import io.etch.api.etcdserverpb.TxnRequest;
+import io.etch.api.etchpb.RaftCommand;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link EtchStateMachine#onApply}: committed entries are applied in bounded store transactions. */
+class EtchStateMachineApplyTest {
+    @TempDir
+    Path tmp;
+
+    /** jraft's iterator over entries 1..n, as a follower sees them (no closures). */
+    private static final class Entries implements Iterator {
+        private final List<RaftCommand> commands;
+        private int i;
+
+        Entries(List<RaftCommand> commands) {
+            this.commands = commands;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return i < commands.size();
+        }
+
+        @Override
+        public ByteBuffer next() {
+            i++;
+            return null;
+        }
+
+        @Override
+        public ByteBuffer getData() {
+            return ByteBuffer.wrap(commands.get(i).toByteArray());
+        }
+
+        @Override
+        public long getIndex() {
+            return i + 1;
+        }
+
+        @Override
+        public long getTerm() {
+            return 1;
+        }
+
+        @Override
+        public Closure done() {
+            return null;
+        }
+
+        @Override
+        public void setAutoCommitPerLog(boolean status) {
+        }
+
+        @Override
+        public boolean commit() {
+            return false;
+        }
+
+        @Override
+        public void commitAndSnapshotSync(Closure done) {
+        }
+
+        @Override
+        public void setErrorAndRollback(long ntail, Status st) {
+            throw new AssertionError("apply failed: " + st);
+        }
+    }
+
+    private static RaftCommand put(String k) {
+        return RaftCommand.newBuilder().setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
+                .setValue(ByteString.copyFromUtf8("v"))).build();
+    }
+
+    private static DeleteRangeRequest del(String k, String end) {
+        return DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
+                .setRangeEnd(ByteString.copyFromUtf8(end)).build();
+    }
+
+    /** Applies the commands as one onApply; returns the consistent index after each store commit. */
+    private List<Long> apply(List<RaftCommand> commands) throws Exception {
+        List<Long> commits = new ArrayList<>();
+        try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
+            ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
+            EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
+                    new RaftRoleListener(), commits::add);
+            fsm.onApply(new Entries(commands));
+            long applied = stores.read(s -> s.consistentIndex());
+            assertThat(applied).isEqualTo(commands.size());
+        }
+        return commits;
+    }
+
+    @Test
+    void aLongRunOfEntriesIsCommittedInChunks() throws Exception {
+        List<RaftCommand> commands = new ArrayList<>();
+        for (int i = 0; i < EtchStateMachine.CHUNK_MAX_ENTRIES + 10; i++) {
+            commands.add(put("k" + i));
+        }
+        assertThat(apply(commands)).containsExactly((long) EtchStateMachine.CHUNK_MAX_ENTRIES,
+                (long) commands.size());
+    }
+
+    @Test
+    void aCommandThatMayDeleteManyKeysStartsAStoreTransactionOfItsOwn() throws Exception {
+        RaftCommand ranged = RaftCommand.newBuilder().setDeleteRange(del("a", "z")).build();
+        RaftCommand single = RaftCommand.newBuilder().setDeleteRange(del("a", "")).build();
+        assertThat(apply(List.of(put("a"), put("b"), ranged, put("c"), single, put("d"))))
+                .containsExactly(2L, 6L);
+    }
+
+    @Test
+    void whichCommandsMayDeleteMany() {
+        RequestOp rangedOp = RequestOp.newBuilder().setRequestDeleteRange(del("a", "z")).build();
+        RequestOp singleOp = RequestOp.newBuilder().setRequestDeleteRange(del("a", "")).build();
+        TxnRequest nested = TxnRequest.newBuilder().addFailure(RequestOp.newBuilder()
+                .setRequestTxn(TxnRequest.newBuilder().addSuccess(rangedOp))).build();
+        assertThat(EtchStateMachine.mayDeleteMany(RaftCommand.newBuilder().setTxn(nested).build())).isTrue();
+        assertThat(EtchStateMachine.mayDeleteMany(RaftCommand.newBuilder()
+                .setTxn(TxnRequest.newBuilder().addSuccess(singleOp)).build())).isFalse();
+        assertThat(EtchStateMachine.mayDeleteMany(RaftCommand.newBuilder()
+                .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(1)).build())).isTrue();
+        assertThat(EtchStateMachine.mayDeleteMany(put("a"))).isFalse();
+    }
+}
