@@ -47,7 +47,7 @@ final class RocksMvccStore implements MvccStore {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksMvccStore.class);
-    private static final long BLOCK_CACHE_BYTES = 64L << 20;
+    private static final long BLOCK_CACHE_BYTES = 32L << 20;
     private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
         @Override
         public void granted(Lease lease) {
@@ -104,7 +104,7 @@ final class RocksMvccStore implements MvccStore {
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .setTableFormatConfig(table)
                 .setLevelCompactionDynamicLevelBytes(true)
-                .setWriteBufferSize(16L << 20);
+                .setWriteBufferSize(8L << 20);
         // Memtables of every column family are charged to the block cache, so the store's memory stays
         // within BLOCK_CACHE_BYTES however many families are written.
         WriteBufferManager memtables = new WriteBufferManager(BLOCK_CACHE_BYTES / 2, cache);
