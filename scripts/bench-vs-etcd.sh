@@ -12,7 +12,7 @@
 # range-l-1000 range-s-1 range-s-1000 txn-put watch lease-keepalive).
 #
 # Environment: ETCD_BIN, ETCDCTL_BIN (default: from PATH), ETCH_DIST (default server/target/etch),
-# ETCHCTL (default cli/target/etchctl/bin/etchctl), ETCH_HEAP (Etch member heap, default 512m),
+# ETCHCTL (default cli/target/etchctl/bin/etchctl), ETCH_HEAP (Etch member heap; unset: the launcher's default, 256m),
 # BENCH_PORT_BASE (default 24000, below the ephemeral port range: etcd clients base..base+2, peers +10; Etch clients +20, peers +30),
 # BENCH_DIR (work dir; default a new /tmp/etch-bench.XXXXXX), BENCH_RESTART_KEYS (keys stored before the
 # restart test; default 1000000, quick 50000), BENCH_CHECK_LOAD (etcdctl check --load; default m, quick s).

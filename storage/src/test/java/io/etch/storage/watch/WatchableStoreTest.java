@@ -181,14 +181,7 @@ class WatchableStoreTest {
         f.put("a2", "1");
         f.watchable.onReset();
         f.put("a3", "1");
-        List<Event> seen = new ArrayList<>();
-        WatchFixture.await("3 events", () -> {
-            WatchResponse r;
-            while ((r = s.poll()) != null) {
-                seen.addAll(r.getEventsList());
-            }
-            return seen.size() >= 3;
-        });
+        List<Event> seen = awaitEvents(s, 3);
         assertThat(seen).extracting(e -> e.getKv().getKey().toStringUtf8()).containsExactly("a1", "a2", "a3");
     }
 
@@ -204,14 +197,7 @@ class WatchableStoreTest {
         }
         f.watchable.onCommit(null, f.store.currentRevision()); // as a batch of more than MAX_EVENTS
         f.put("k3", "1");
-        List<Event> seen = new ArrayList<>();
-        WatchFixture.await("3 events", () -> {
-            WatchResponse r;
-            while ((r = s.poll()) != null) {
-                seen.addAll(r.getEventsList());
-            }
-            return seen.size() >= 3;
-        });
+        List<Event> seen = awaitEvents(s, 3);
         assertThat(seen).extracting(e -> e.getKv().getKey().toStringUtf8()).containsExactly("k1", "k2", "k3");
         assertThat(seen).extracting(e -> e.getKv().getModRevision()).containsExactly(2L, 3L, 4L);
     }
@@ -226,5 +212,18 @@ class WatchableStoreTest {
         List<WatchResponse> rs = take(s, 2);
         assertThat(rs.get(1)).isEqualTo(WatchResponse.newBuilder().setHeader(WatchStream.header(2)).setWatchId(0)
                 .build());
+    }
+
+    /** Polls {@code s} until it has delivered at least {@code n} events (bounded by WatchFixture.await). */
+    private static List<Event> awaitEvents(WatchStream s, int n) {
+        List<Event> seen = new ArrayList<>();
+        WatchFixture.await(n + " events", () -> {
+            WatchResponse r;
+            while ((r = s.poll()) != null) {
+                seen.addAll(r.getEventsList());
+            }
+            return seen.size() >= n;
+        });
+        return seen;
     }
 }
