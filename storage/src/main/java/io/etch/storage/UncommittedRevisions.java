@@ -1,9 +1,10 @@
 package io.etch.storage;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.etch.api.mvccpb.KeyValue;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -47,7 +48,7 @@ final class UncommittedRevisions {
         try (ReadOptions options = new ReadOptions()) {
             KvReader reader = new KvReader(KvView.of(db, options), layout);
             while (true) {
-                Map<ByteKey, Boolean> touched = new LinkedHashMap<>();
+                Set<ByteString> touched = new LinkedHashSet<>();
                 int n = 0;
                 try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(layout.key(), options)) {
                     for (it.seek(from); it.isValid() && n < BATCH_RECORDS; it.next()) {
@@ -62,14 +63,14 @@ final class UncommittedRevisions {
                         if (!tombstone && kv.getLease() != 0) {
                             batch.delete(layout.leaseKeys(), Layout.leaseKeyEntry(kv.getLease(), key));
                         }
-                        touched.put(new ByteKey(key), Boolean.TRUE);
+                        touched.add(kv.getKey());
                         n++;
                     }
                     if (n == 0) {
                         return removed;
                     }
-                    for (ByteKey k : touched.keySet()) {
-                        restore(reader, layout, batch, k.bytes(), committedRev);
+                    for (ByteString k : touched) {
+                        restore(reader, layout, batch, k.toByteArray(), committedRev);
                     }
                     db.write(writeOptions, batch);
                     removed += n;
@@ -110,19 +111,6 @@ final class UncommittedRevisions {
             return KeyValue.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("corrupt key entry at revision " + rev, e);
-        }
-    }
-
-    /** A byte[] with content equality, for the set of touched keys. */
-    private record ByteKey(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ByteKey b && java.util.Arrays.equals(bytes, b.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
         }
     }
 }
