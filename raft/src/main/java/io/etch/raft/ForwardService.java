@@ -2,12 +2,20 @@ package io.etch.raft;
 
 import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.RaftCommand;
+import io.etch.api.etchpb.RaftCommandBatch;
 import io.etch.api.etchpb.RaftResult;
+import io.etch.api.etchpb.RaftResultBatch;
 import io.etch.storage.EtcdException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 
 /** The leader's end of write forwarding: proposes what a follower sent and answers with the result. */
 final class ForwardService extends ForwardGrpc.ForwardImplBase {
+    /** Most results per message back to a follower. */
+    static final int MAX_BATCH_ITEMS = 4096;
+    /** Most bytes of results (or of forwarded commands) per message; a larger single one goes alone. */
+    static final long MAX_BATCH_BYTES = 4L << 20;
     private final RaftMember member;
     private final CommitPusher commitPusher;
 
@@ -28,30 +36,45 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
         });
     }
 
+    /**
+     * One follower's stream of forwarded commands. Each batch is proposed as it arrives, so its commands
+     * share the leader's next raft append; results are sent back in batches as they complete
+     * ({@link Coalescer} on the completion threads), each carrying its command's id.
+     */
     @Override
-    public StreamObserver<RaftCommand> proposeStream(StreamObserver<RaftResult> response) {
+    public StreamObserver<RaftCommandBatch> proposeStream(StreamObserver<RaftResultBatch> response) {
+        // once the follower is gone, late results are dropped (without a handler onNext would throw)
+        ((ServerCallStreamObserver<RaftResultBatch>) response).setOnCancelHandler(() -> { });
         return new StreamObserver<>() {
-            private int pending;
-            private boolean halfClosed;
+            private int pending; // guarded by response
+            private boolean halfClosed; // guarded by response
+            private final Coalescer<RaftResult> results = new Coalescer<>(Completions.EXECUTOR, this::send,
+                    RaftResult::getSerializedSize, MAX_BATCH_ITEMS, MAX_BATCH_BYTES);
 
             @Override
-            public void onNext(RaftCommand cmd) {
+            public void onNext(RaftCommandBatch batch) {
                 synchronized (response) {
-                    pending++;
+                    pending += batch.getCommandsCount();
                 }
-                member.proposeAsLeader(cmd).whenComplete((r, e) -> {
-                    if (e == null) {
-                        commitPusher.push(); // the follower waits for its own apply of r
-                    }
-                    RaftResult out = (e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
-                            .setId(cmd.getId()).build();
-                    synchronized (response) {
-                        response.onNext(out);
-                        if (--pending == 0 && halfClosed) {
-                            response.onCompleted();
+                for (RaftCommand cmd : batch.getCommandsList()) {
+                    member.proposeAsLeader(cmd).whenComplete((r, e) -> {
+                        if (e == null) {
+                            commitPusher.push(); // the follower waits for its own apply of r
                         }
+                        results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
+                                .setId(cmd.getId()).build());
+                    });
+                }
+            }
+
+            private void send(List<RaftResult> batch) {
+                synchronized (response) {
+                    response.onNext(RaftResultBatch.newBuilder().addAllResults(batch).build());
+                    pending -= batch.size();
+                    if (pending == 0 && halfClosed) {
+                        response.onCompleted();
                     }
-                });
+                }
             }
 
             @Override

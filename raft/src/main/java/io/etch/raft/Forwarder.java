@@ -5,7 +5,9 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.RaftCommand;
+import io.etch.api.etchpb.RaftCommandBatch;
 import io.etch.api.etchpb.RaftResult;
+import io.etch.api.etchpb.RaftResultBatch;
 import io.etch.raft.transport.PeerChannels;
 import io.etch.storage.EtcdError;
 import io.etch.storage.EtcdException;
@@ -28,6 +30,15 @@ final class Forwarder {
     private final java.util.concurrent.ConcurrentHashMap<String, ProposalStream> streams =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Most commands per message to the leader. */
+    private static final int MAX_BATCH_ITEMS = 4096;
+    /** Sends the queued commands of every proposal stream; one thread, so batches leave in queue order. */
+    private final java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "etch-forward");
+        t.setDaemon(true);
+        return t;
+    });
+
     Forwarder(PeerChannels channels) {
         this.channels = channels;
     }
@@ -45,21 +56,25 @@ final class Forwarder {
         return stream.send(cmd, timeoutMs);
     }
 
-    /** Closes every proposal stream (their pending commands fail as connection lost). */
+    /** Closes every proposal stream (their pending commands fail as STOPPED) and the sending thread. */
     void close() {
         streams.values().forEach(ProposalStream::close);
         streams.clear();
+        sender.shutdown();
     }
 
     /**
-     * One long-lived {@code Forward/ProposeStream} to a leader: commands go out in order, results come back
-     * in completion order and are matched by command id. A broken stream fails everything pending and is
-     * replaced by the next {@link #forward}.
+     * One long-lived {@code Forward/ProposeStream} to a leader: commands are queued and go out in batches
+     * (everything queued while the previous batch was being sent, see {@link Coalescer}), in order;
+     * results come back in completion order and are matched by command id. A broken stream fails
+     * everything pending and is replaced by the next {@link #forward}.
      */
     private final class ProposalStream {
         private final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<RaftResult>> pending =
                 new java.util.concurrent.ConcurrentHashMap<>();
-        private final io.grpc.stub.StreamObserver<RaftCommand> requests;
+        private final io.grpc.stub.StreamObserver<RaftCommandBatch> requests;
+        private final Coalescer<RaftCommand> outbox = new Coalescer<>(sender, this::sendBatch,
+                RaftCommand::getSerializedSize, MAX_BATCH_ITEMS, ForwardService.MAX_BATCH_BYTES);
         private volatile boolean broken;
 
         ProposalStream(String host, int port) {
@@ -74,13 +89,15 @@ final class Forwarder {
             }
         }
 
-        private io.grpc.stub.StreamObserver<RaftCommand> open(String host, int port) {
+        private io.grpc.stub.StreamObserver<RaftCommandBatch> open(String host, int port) {
             return ForwardGrpc.newStub(channels.channel(host, port)).proposeStream(new io.grpc.stub.StreamObserver<>() {
                 @Override
-                public void onNext(RaftResult r) {
-                    CompletableFuture<RaftResult> f = pending.remove(r.getId());
-                    if (f != null) {
-                        f.complete(r);
+                public void onNext(RaftResultBatch batch) {
+                    for (RaftResult r : batch.getResultsList()) {
+                        CompletableFuture<RaftResult> f = pending.remove(r.getId());
+                        if (f != null) {
+                            f.complete(r);
+                        }
                     }
                 }
 
@@ -101,12 +118,15 @@ final class Forwarder {
             CompletableFuture<RaftResult> f = new CompletableFuture<>();
             pending.put(cmd.getId(), f);
             f.whenComplete((r, e) -> pending.remove(cmd.getId(), f));
-            synchronized (this) {
-                if (broken) {
-                    f.completeExceptionally(new NotDeliveredException());
-                    return f;
-                }
-                requests.onNext(cmd);
+            if (broken) {
+                f.completeExceptionally(new NotDeliveredException());
+                return f;
+            }
+            try {
+                outbox.offer(cmd);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                f.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+                return f;
             }
             CompletableFuture<RaftResult> out = new CompletableFuture<>();
             f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
@@ -119,6 +139,22 @@ final class Forwarder {
                         ? new EtcdException(EtcdError.TIMEOUT) : c);
             });
             return out;
+        }
+
+        /** Sends one batch, or, once the stream broke, fails its commands as never delivered. */
+        private void sendBatch(java.util.List<RaftCommand> batch) {
+            synchronized (this) {
+                if (!broken) {
+                    requests.onNext(RaftCommandBatch.newBuilder().addAllCommands(batch).build());
+                    return;
+                }
+            }
+            for (RaftCommand cmd : batch) {
+                CompletableFuture<RaftResult> f = pending.remove(cmd.getId());
+                if (f != null) {
+                    f.completeExceptionally(new NotDeliveredException());
+                }
+            }
         }
 
         private void fail(Throwable cause) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.RaftCommand;
+import io.etch.api.etchpb.RaftCommandBatch;
 import io.etch.api.etchpb.RaftResult;
+import io.etch.api.etchpb.RaftResultBatch;
 import io.etch.raft.transport.PeerChannels;
 import io.grpc.Context;
 import io.grpc.Server;
@@ -26,10 +28,11 @@ class ForwarderTest {
     private PeerChannels channels;
     private Forwarder forwarder;
 
-    private record Received(RaftCommand cmd, StreamObserver<RaftResult> stream) {
+    private record Received(RaftCommand cmd, StreamObserver<RaftResultBatch> stream) {
         void answer() {
             synchronized (stream) {
-                stream.onNext(RaftResult.newBuilder().setId(cmd.getId()).setRaftIndex(cmd.getId() + 100).build());
+                stream.onNext(RaftResultBatch.newBuilder().addResults(
+                        RaftResult.newBuilder().setId(cmd.getId()).setRaftIndex(cmd.getId() + 100)).build());
             }
         }
     }
@@ -39,11 +42,11 @@ class ForwarderTest {
         leader = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new ForwardGrpc.ForwardImplBase() {
                     @Override
-                    public StreamObserver<RaftCommand> proposeStream(StreamObserver<RaftResult> response) {
+                    public StreamObserver<RaftCommandBatch> proposeStream(StreamObserver<RaftResultBatch> response) {
                         return new StreamObserver<>() {
                             @Override
-                            public void onNext(RaftCommand cmd) {
-                                received.add(new Received(cmd, response));
+                            public void onNext(RaftCommandBatch batch) {
+                                batch.getCommandsList().forEach(cmd -> received.add(new Received(cmd, response)));
                             }
 
                             @Override
@@ -97,5 +100,37 @@ class ForwarderTest {
         CompletableFuture<RaftResult> third = forward(3);
         received.poll(10, TimeUnit.SECONDS).answer();
         assertThat(third.get(10, TimeUnit.SECONDS).getRaftIndex()).isEqualTo(103);
+    }
+
+    /**
+     * Many forwards in flight arrive at the leader in order, and each result reaches the forward that sent
+     * its command when the leader answers all of them in one message, in reverse order.
+     */
+    @Test
+    void forwardsShareMessagesAndResultsMatchByCommandId() throws Exception {
+        int n = 2_000;
+        java.util.List<CompletableFuture<RaftResult>> futures = new java.util.ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            futures.add(forward(i));
+        }
+        java.util.List<Received> all = new java.util.ArrayList<>();
+        while (all.size() < n) {
+            Received r = received.poll(10, TimeUnit.SECONDS);
+            assertThat(r).isNotNull();
+            all.add(r);
+        }
+        assertThat(all).extracting(r -> r.cmd().getId()).isSorted();
+        RaftResultBatch.Builder answer = RaftResultBatch.newBuilder();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            long id = all.get(i).cmd().getId();
+            answer.addResults(RaftResult.newBuilder().setId(id).setRaftIndex(id + 100));
+        }
+        StreamObserver<RaftResultBatch> stream = all.get(0).stream();
+        synchronized (stream) {
+            stream.onNext(answer.build());
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(futures.get(i).get(10, TimeUnit.SECONDS).getRaftIndex()).isEqualTo(i + 1 + 100);
+        }
     }
 }
