@@ -39,8 +39,13 @@ final class KvReader {
 
     /** The key's index record, or null when the key has no history left. */
     IndexRecord index(byte[] key) {
-        byte[] v = view.get(layout.index(), key);
+        byte[] v = indexBytes(key);
         return v == null ? null : IndexRecord.decode(v);
+    }
+
+    /** The encoded {@link IndexRecord} of {@code key}, or null. */
+    byte[] indexBytes(byte[] key) {
+        return view.get(layout.index(), key);
     }
 
     /** The KeyValue stored at a put revision. */

@@ -48,6 +48,8 @@ final class RocksMvccStore implements MvccStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksMvccStore.class);
     private static final long BLOCK_CACHE_BYTES = 32L << 20;
+    /** Most index records the writer keeps in memory ({@link IndexCache}): about 20 MiB of heap at most. */
+    static final int INDEX_CACHE_ENTRIES = 128 * 1024;
     private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
         @Override
         public void granted(Lease lease) {
@@ -65,6 +67,7 @@ final class RocksMvccStore implements MvccStore {
     private final WriteOptions writeOptions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final AtomicReference<RocksWriteTxn> writer = new AtomicReference<>();
+    private final IndexCache indexCache = new IndexCache(INDEX_CACHE_ENTRIES);
     private final AtomicLong spills = new AtomicLong();
     private boolean closed; // guarded by lifecycle
     private volatile long currentRev;
@@ -417,6 +420,11 @@ final class RocksMvccStore implements MvccStore {
         if (removed > 0) {
             LOG.warn("rolled back {} uncommitted writes above revision {}", removed, committedRev);
         }
+    }
+
+    /** The writer's cache of committed index records; only the open {@link RocksWriteTxn} uses it. */
+    IndexCache indexCache() {
+        return indexCache;
     }
 
     void release(RocksWriteTxn txn) {

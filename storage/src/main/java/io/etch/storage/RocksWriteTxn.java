@@ -23,6 +23,7 @@ import io.etch.storage.lease.Lease;
 import io.etch.storage.lease.LeaseLimits;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
@@ -96,6 +97,17 @@ final class RocksWriteTxn implements WriteTxn {
     /** The current request (or the batch, until commit) has spilled writes into the store. */
     private boolean spilled;
     private int deletesSinceCheck;
+    /**
+     * This batch's writes to the {@code index} family: each key's latest encoded record, or null where its
+     * entry was removed. Index lookups look here first, then in the store's {@link IndexCache}.
+     */
+    private final HashMap<ByteString, byte[]> indexWrites = new HashMap<>();
+    /** How to undo the current request's changes to {@link #indexWrites}, oldest first. */
+    private final ArrayList<IndexUndo> indexUndo = new ArrayList<>();
+
+    /** {@code key}'s state in {@link #indexWrites} before a request changed it. */
+    private record IndexUndo(ByteString key, boolean present, byte[] record) {
+    }
 
     RocksWriteTxn(RocksMvccStore store, RocksDB db, Layout layout, LongPredicate leases, long rev,
             long compactMainRev) {
@@ -179,6 +191,7 @@ final class RocksWriteTxn implements WriteTxn {
             int eventsBefore = events.size();
             int leaseChangesBefore = leaseChanges.size();
             long compactBefore = compactMainRev;
+            indexUndo.clear();
             Op op = new Op();
             try {
                 T result = body.apply(op);
@@ -198,6 +211,7 @@ final class RocksWriteTxn implements WriteTxn {
                 }
                 leaseChanges.subList(leaseChangesBefore, leaseChanges.size()).clear();
                 compactMainRev = compactBefore;
+                undoIndexWrites();
                 throw e;
             }
         } catch (RocksDBException e) {
@@ -234,7 +248,7 @@ final class RocksWriteTxn implements WriteTxn {
 
     PutResponse doPut(Op op, PutRequest p) {
         byte[] key = p.getKey().toByteArray();
-        IndexRecord rec = reader.index(key);
+        IndexRecord rec = index(p.getKey(), key);
         boolean live = rec != null && !rec.deleted();
         // The previous value is read only when the request needs it; a watcher that asks for prev_kv
         // gets it read when its event is sent, as etcd does (MvccStore.prevKv).
@@ -379,6 +393,9 @@ final class RocksWriteTxn implements WriteTxn {
 
     private void put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
         dirty = true;
+        if (cf == layout.index()) {
+            noteIndexWrite(key, value);
+        }
         try {
             batch.put(cf, key, value);
         } catch (RocksDBException e) {
@@ -386,8 +403,55 @@ final class RocksWriteTxn implements WriteTxn {
         }
     }
 
+    /**
+     * The index record of {@code key} as this batch sees it: its own writes, else the committed state
+     * (from the store's {@link IndexCache}, else read from the store and cached); null when absent.
+     *
+     * @param keyBytes the same key as bytes (the caller has them already)
+     */
+    IndexRecord index(ByteString key, byte[] keyBytes) {
+        byte[] v;
+        if (indexWrites.containsKey(key)) {
+            v = indexWrites.get(key);
+        } else {
+            IndexCache cache = store.indexCache();
+            v = cache.get(key);
+            if (v == null) {
+                // not written by this batch, so the read returns committed state (a spilled batch's
+                // writes to this key would be in indexWrites)
+                v = reader.indexBytes(keyBytes);
+                if (v != null) {
+                    cache.put(key, v);
+                }
+            }
+        }
+        return v == null ? null : IndexRecord.decode(v);
+    }
+
+    private void noteIndexWrite(byte[] key, byte[] record) {
+        ByteString k = ByteString.copyFrom(key);
+        boolean present = indexWrites.containsKey(k);
+        byte[] before = indexWrites.put(k, record);
+        indexUndo.add(new IndexUndo(k, present, before));
+    }
+
+    private void undoIndexWrites() {
+        for (int i = indexUndo.size() - 1; i >= 0; i--) {
+            IndexUndo u = indexUndo.get(i);
+            if (u.present()) {
+                indexWrites.put(u.key(), u.record());
+            } else {
+                indexWrites.remove(u.key());
+            }
+        }
+        indexUndo.clear();
+    }
+
     private void delete(ColumnFamilyHandle cf, byte[] key) {
         dirty = true;
+        if (cf == layout.index()) {
+            noteIndexWrite(key, null);
+        }
         try {
             batch.delete(cf, key);
         } catch (RocksDBException e) {
@@ -418,6 +482,7 @@ final class RocksWriteTxn implements WriteTxn {
             }
             put(layout.meta(), Layout.META_CONSISTENT_INDEX, Bytes.longBytes(consistentIndex));
             store.publish(batch, rev, compactMainRev, consistentIndex);
+            store.indexCache().apply(indexWrites);
             spilled = false;
             finish();
             store.leasesCommitted(leaseChanges);

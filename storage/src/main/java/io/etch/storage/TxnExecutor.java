@@ -80,7 +80,7 @@ final class TxnExecutor {
         }
         PutRequest p = req.getRequestPut();
         if (p.getIgnoreValue() || p.getIgnoreLease()) {
-            IndexRecord rec = reader.index(p.getKey().toByteArray());
+            IndexRecord rec = writer.index(p.getKey(), p.getKey().toByteArray());
             if (rec == null || rec.deleted()) {
                 throw new EtcdException(EtcdError.KEY_NOT_FOUND);
             }
