@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: a 3-member real etcd 3.4 and a 3-member Etch on loopback, same settings, same
-# client (etchctl benchmark), workloads alternated A/B over several rounds; prints a table of medians
-# and the Etch/etcd ratio. See docs/benchmarks.md.
+# client (etchctl benchmark), workloads alternated A/B over several rounds after an uncounted warm-up
+# round and 300k puts (both systems in their steady state); prints a table of medians and the Etch/etcd
+# ratio. See docs/benchmarks.md.
 #
-#   scripts/bench-vs-etcd.sh            # full run (~30 min on 2 cores)
+#   scripts/bench-vs-etcd.sh            # full run (~45 min on 2 cores; --no-check --rounds 2: ~30 min)
 #   scripts/bench-vs-etcd.sh --quick    # everything small, a few minutes
 #
 # Options: --quick  --rounds N  --no-check (skip etcdctl check perf/datascale)  --no-restart (skip the
@@ -61,12 +62,12 @@ if [ "$quick" -eq 1 ]; then
   rounds="${rounds:-2}"
   n_one=1000 n_many=10000 n_range_one=1000 n_range_many=10000 n_txn=10000 n_lease=5000
   watch_streams=100 watch_per_stream=100 watch_puts=200 watch_rate=200
-  restart_keys=${BENCH_RESTART_KEYS:-50000} check_load=${BENCH_CHECK_LOAD:-s} warm=10000
+  restart_keys=${BENCH_RESTART_KEYS:-50000} check_load=${BENCH_CHECK_LOAD:-s} warm=20000
 else
   rounds="${rounds:-3}"
   n_one=10000 n_many=100000 n_range_one=10000 n_range_many=100000 n_txn=100000 n_lease=100000
   watch_streams=100 watch_per_stream=100 watch_puts=1000 watch_rate=200
-  restart_keys=${BENCH_RESTART_KEYS:-1000000} check_load=${BENCH_CHECK_LOAD:-m} warm=50000
+  restart_keys=${BENCH_RESTART_KEYS:-1000000} check_load=${BENCH_CHECK_LOAD:-m} warm=300000
 fi
 
 # ---------------------------------------------------------------- processes
@@ -233,7 +234,8 @@ workloads=(
 
 selected() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
-# run_workload <system> <round> <entry>
+# run_workload <system> <round> <entry>: one run, its row appended to $run_results
+run_results="$results"
 run_workload() {
   local sys="$1" round="$2" name global args report out line
   IFS='|' read -r name global args report <<<"$3"
@@ -244,18 +246,18 @@ run_workload() {
   line=$(grep "\"name\":\"$report\"" "$out.json" | tail -1 || true)
   if [ -z "$line" ]; then
     printf '%s\t%s\t%s\tERR\tERR\tERR\tERR\t%s\n' "$name" "$sys" "$round" \
-      "$(tail -c 300 "$out.err" | tr '\t\n' '  ')" >>"$results"
+      "$(tail -c 300 "$out.err" | tr '\t\n' '  ')" >>"$run_results"
     log "$name on $sys: failed ($(tail -1 "$out.err" 2>/dev/null))"
     return 0
   fi
-  python3 - "$name" "$sys" "$round" "$line" >>"$results" <<'EOF'
+  python3 - "$name" "$sys" "$round" "$line" >>"$run_results" <<'EOF'
 import json, sys
 name, system, rnd, line = sys.argv[1:5]
 r = json.loads(line)
 print("\t".join([name, system, rnd, "%.1f" % r["requests_per_second"], "%.3f" % r["average_ms"],
                  "%.3f" % r["p99_ms"], str(r["errors"]), ""]))
 EOF
-  log "$name on $sys (round $round): $(tail -1 "$results" | cut -f4-7 | tr '\t' ' ') [qps avg_ms p99_ms errors]"
+  log "$name on $sys (round $round): $(tail -1 "$run_results" | cut -f4-7 | tr '\t' ' ') [qps avg_ms p99_ms errors]"
 }
 
 metric() { printf 'M\t%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
@@ -296,13 +298,22 @@ if [ "$do_check" -eq 1 ]; then
   done
 fi
 
-log "warm-up"
-for sys in etcd etch; do
-  "$etchctl" benchmark --endpoints "$(endpoints $sys)" --progress never -w json --clients 200 --conns 20 \
-    put --val-size 256 --key-space-size 100000 --total "$warm" >/dev/null 2>&1 || true
-  "$etchctl" benchmark --endpoints "$(endpoints $sys)" --progress never -w json --clients 200 --conns 20 \
-    range foo --total "$warm" >/dev/null 2>&1 || true
+# Warm-up, results not counted: every selected workload once on each system (round 0, rows in
+# warmup.tsv), then $warm puts with 1000 clients. Etch runs on the JVM, whose JIT compiles the hot paths
+# during its first few hundred thousand requests (C2 took 40-50 % of a member's CPU after 150k puts, about
+# 5 % after 450k: docs/benchmarks.md); etcd has no warm-up but gets the same requests, so both systems
+# are measured in their steady state.
+log "warm-up: round 0 of every workload, then $warm puts"
+run_results="$work/results/warmup.tsv"
+for entry in "${workloads[@]}"; do
+  selected "${entry%%|*}" || continue
+  for sys in etcd etch; do run_workload "$sys" 0 "$entry"; done
 done
+for sys in etcd etch; do
+  "$etchctl" benchmark --endpoints "$(endpoints $sys)" --progress never -w json --clients 1000 --conns 100 \
+    put --key-size 8 --val-size 256 --key-space-size 100000 --total "$warm" >/dev/null 2>&1 || true
+done
+run_results="$results"
 
 for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then order=(etcd etch); else order=(etch etcd); fi
