@@ -109,6 +109,15 @@ endpoints() {
   for i in 0 1 2; do out+="${out:+,}127.0.0.1:$(client_port "$1" $i)"; done
   echo "$out"
 }
+# The client endpoints with the followers first and the leader last, so that a 1-client workload (which
+# uses the first endpoint) goes through a follower on both systems, whichever member leads.
+ordered_endpoints() {
+  "$etcdctl_bin" --endpoints "$(endpoints "$1")" endpoint status -w json 2>/dev/null | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+print(",".join(e["Endpoint"] for e in sorted(st, key=lambda e: e["Status"]["header"]["member_id"] == e["Status"]["leader"])))
+' 2>/dev/null || endpoints "$1"
+}
 initial_cluster() {
   local out="" i
   for i in 0 1 2; do out+="${out:+,}$1-$i=http://127.0.0.1:$(peer_port "$1" $i)"; done
@@ -241,7 +250,7 @@ run_workload() {
   IFS='|' read -r name global args report <<<"$3"
   out="$work/results/$name.$sys.$round"
   # shellcheck disable=SC2086
-  if "$etchctl" benchmark --endpoints "$(endpoints "$sys")" --progress never -w json $global $args \
+  if "$etchctl" benchmark --endpoints "$(ordered_endpoints "$sys")" --progress never -w json $global $args \
       >"$out.json" 2>"$out.err"; then :; fi
   line=$(grep "\"name\":\"$report\"" "$out.json" | tail -1 || true)
   if [ -z "$line" ]; then
