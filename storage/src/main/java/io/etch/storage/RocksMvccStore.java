@@ -48,8 +48,8 @@ final class RocksMvccStore implements MvccStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksMvccStore.class);
     private static final long BLOCK_CACHE_BYTES = 32L << 20;
-    /** Most index records the writer keeps in memory ({@link IndexCache}): about 20 MiB of heap at most. */
-    static final int INDEX_CACHE_ENTRIES = 128 * 1024;
+    /** Heap the writer's {@link IndexCache} of index records may hold. */
+    static final long INDEX_CACHE_BYTES = 8L << 20;
     private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
         @Override
         public void granted(Lease lease) {
@@ -67,7 +67,7 @@ final class RocksMvccStore implements MvccStore {
     private final WriteOptions writeOptions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final AtomicReference<RocksWriteTxn> writer = new AtomicReference<>();
-    private final IndexCache indexCache = new IndexCache(INDEX_CACHE_ENTRIES);
+    private final IndexCache indexCache = new IndexCache(INDEX_CACHE_BYTES);
     private final AtomicLong spills = new AtomicLong();
     private boolean closed; // guarded by lifecycle
     private volatile long currentRev;

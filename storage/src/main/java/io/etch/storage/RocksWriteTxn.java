@@ -57,6 +57,8 @@ final class RocksWriteTxn implements WriteTxn {
     private static final int SPILL_CHECK_EVERY = 256;
     /** A ranged delete reads the live keys of its range this many at a time. */
     static final int DELETE_PAGE = 1024;
+    /** Most bytes of index writes (keys and records) a batch tracks for the {@link IndexCache}. */
+    static final long MAX_TRACKED_INDEX_BYTES = 2L << 20;
 
     /** One request: every change gets {@code (main, sub++)}. */
     final class Op {
@@ -104,6 +106,15 @@ final class RocksWriteTxn implements WriteTxn {
     private final HashMap<ByteString, byte[]> indexWrites = new HashMap<>();
     /** How to undo the current request's changes to {@link #indexWrites}, oldest first. */
     private final ArrayList<IndexUndo> indexUndo = new ArrayList<>();
+    /**
+     * The batch wrote more than {@link #MAX_TRACKED_INDEX_BYTES} of index records (a delete of many keys):
+     * it no longer tracks them, reads index records through the batch and the store, and clears the
+     * store's {@link IndexCache} when it commits, so that its memory stays bounded however many keys it
+     * writes.
+     */
+    private boolean indexUntracked;
+    /** Bytes of keys and records noted in {@link #indexWrites} (rewrites of a key counted again). */
+    private long trackedIndexBytes;
 
     /** {@code key}'s state in {@link #indexWrites} before a request changed it. */
     private record IndexUndo(ByteString key, boolean present, byte[] record) {
@@ -411,7 +422,9 @@ final class RocksWriteTxn implements WriteTxn {
      */
     IndexRecord index(ByteString key, byte[] keyBytes) {
         byte[] v;
-        if (indexWrites.containsKey(key)) {
+        if (indexUntracked) {
+            v = reader.indexBytes(keyBytes); // may be this batch's own (spilled) write: not cached
+        } else if (indexWrites.containsKey(key)) {
             v = indexWrites.get(key);
         } else {
             IndexCache cache = store.indexCache();
@@ -429,6 +442,16 @@ final class RocksWriteTxn implements WriteTxn {
     }
 
     private void noteIndexWrite(byte[] key, byte[] record) {
+        if (indexUntracked) {
+            return;
+        }
+        trackedIndexBytes += key.length + (record == null ? 0 : record.length);
+        if (trackedIndexBytes > MAX_TRACKED_INDEX_BYTES) {
+            indexUntracked = true;
+            indexWrites.clear();
+            indexUndo.clear();
+            return;
+        }
         ByteString k = ByteString.copyFrom(key);
         boolean present = indexWrites.containsKey(k);
         byte[] before = indexWrites.put(k, record);
@@ -436,6 +459,8 @@ final class RocksWriteTxn implements WriteTxn {
     }
 
     private void undoIndexWrites() {
+        // once untracked, a failed request has nothing here to undo: its writes are rolled back in the
+        // batch and the store, and lookups read through those
         for (int i = indexUndo.size() - 1; i >= 0; i--) {
             IndexUndo u = indexUndo.get(i);
             if (u.present()) {
@@ -482,7 +507,11 @@ final class RocksWriteTxn implements WriteTxn {
             }
             put(layout.meta(), Layout.META_CONSISTENT_INDEX, Bytes.longBytes(consistentIndex));
             store.publish(batch, rev, compactMainRev, consistentIndex);
-            store.indexCache().apply(indexWrites);
+            if (indexUntracked) {
+                store.indexCache().clear();
+            } else {
+                store.indexCache().apply(indexWrites);
+            }
             spilled = false;
             finish();
             store.leasesCommitted(leaseChanges);

@@ -26,9 +26,12 @@ class IndexCacheTest {
         return ByteString.copyFromUtf8(s);
     }
 
+    /** Room for two entries of a 1-byte key and a 1-byte record. */
+    private static final long TWO_ENTRIES = 2 * (2 + IndexCache.ENTRY_OVERHEAD_BYTES);
+
     @Test
     void evictsTheLeastRecentlyUsedEntry() {
-        IndexCache cache = new IndexCache(2);
+        IndexCache cache = new IndexCache(TWO_ENTRIES);
         cache.put(b("a"), new byte[] {1});
         cache.put(b("b"), new byte[] {2});
         assertThat(cache.get(b("a"))).containsExactly(1); // a is now more recent than b
@@ -37,11 +40,25 @@ class IndexCacheTest {
         assertThat(cache.get(b("a"))).containsExactly(1);
         assertThat(cache.get(b("c"))).containsExactly(3);
         assertThat(cache.size()).isEqualTo(2);
+        assertThat(cache.bytes()).isEqualTo(TWO_ENTRIES);
+    }
+
+    @Test
+    void theBoundIsInBytesSoLongKeysTakeMoreRoom() {
+        IndexCache cache = new IndexCache(TWO_ENTRIES + 10);
+        cache.put(b("a"), new byte[] {1});
+        cache.put(b("b"), new byte[] {2});
+        cache.put(b("a-much-longer-key"), new byte[] {3}); // 16 bytes more than a short entry
+        assertThat(cache.get(b("a"))).isNull();
+        assertThat(cache.get(b("b"))).isNull();
+        assertThat(cache.get(b("a-much-longer-key"))).containsExactly(3);
+        cache.put(b("a-much-longer-key"), new byte[] {4}); // a rewrite replaces, not adds
+        assertThat(cache.bytes()).isEqualTo(17 + 1 + IndexCache.ENTRY_OVERHEAD_BYTES);
     }
 
     @Test
     void appliesACommittedBatchsWritesAndRemovals() {
-        IndexCache cache = new IndexCache(10);
+        IndexCache cache = new IndexCache(1 << 20);
         cache.put(b("a"), new byte[] {1});
         cache.put(b("gone"), new byte[] {2});
         Map<ByteString, byte[]> writes = new HashMap<>();
@@ -114,7 +131,7 @@ class IndexCacheTest {
 
     @Test
     void versionsStayRightWhenTheCacheEvicts() throws IOException {
-        int keys = RocksMvccStore.INDEX_CACHE_ENTRIES + 1000;
+        int keys = (int) (RocksMvccStore.INDEX_CACHE_BYTES / IndexCache.ENTRY_OVERHEAD_BYTES) + 1000;
         try (StoreFixture f = new StoreFixture(tmp.resolve("m"))) {
             for (int round = 1; round <= 2; round++) {
                 for (int start = 0; start < keys; start += 10_000) {
@@ -129,6 +146,34 @@ class IndexCacheTest {
             }
             assertThat(get(f.store, "k0").getVersion()).isEqualTo(2); // evicted before round 2 reached it
             assertThat(get(f.store, "k" + (keys - 1)).getVersion()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A batch of more index writes than it tracks (a delete of many keys) reads through the batch and the
+     * store, and its commit leaves no stale record in the cache: here {@code a} was cached at version 1
+     * before the batch put it again.
+     */
+    @Test
+    void aBatchTooLargeToTrackClearsTheCacheWhenItCommits() throws IOException {
+        int keys = (int) (RocksWriteTxn.MAX_TRACKED_INDEX_BYTES / 41) + 100; // 41-byte records, and the keys
+        try (StoreFixture f = new StoreFixture(tmp.resolve("m"))) {
+            f.put("a", "1");
+            f.put("b", "1");
+            f.write(w -> {
+                for (int i = 0; i < keys; i++) {
+                    w.put(Req.put("k" + i, "v"));
+                }
+                w.put(Req.put("a", "2"));
+                w.put(Req.put("b", "2"));
+                return w.put(Req.put("b", "3")); // read through the batch: version 3
+            });
+            assertThat(((RocksMvccStore) f.store).indexCache().size()).isZero();
+            assertThat(get(f.store, "b").getVersion()).isEqualTo(3);
+            f.put("a", "3");
+            assertThat(get(f.store, "a").getVersion()).isEqualTo(3);
+            f.put("k0", "w");
+            assertThat(get(f.store, "k0").getVersion()).isEqualTo(2);
         }
     }
 }
