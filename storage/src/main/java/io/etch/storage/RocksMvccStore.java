@@ -48,8 +48,10 @@ final class RocksMvccStore implements MvccStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksMvccStore.class);
     private static final long BLOCK_CACHE_BYTES = 32L << 20;
-    /** Heap the writer's {@link IndexCache} of index records may hold. */
-    static final long INDEX_CACHE_BYTES = 8L << 20;
+    /** Most bytes of entries in the writer's {@link IndexCache}: about 110k 8-byte keys. */
+    static final int INDEX_CACHE_ARENA_BYTES = 6 << 20;
+    /** Most entries in the writer's {@link IndexCache}; its table takes 16 bytes per entry (2 MiB). */
+    static final int INDEX_CACHE_MAX_ENTRIES = 128 << 10;
     private static final LeaseListener NO_LEASE_LISTENER = new LeaseListener() {
         @Override
         public void granted(Lease lease) {
@@ -67,7 +69,7 @@ final class RocksMvccStore implements MvccStore {
     private final WriteOptions writeOptions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final AtomicReference<RocksWriteTxn> writer = new AtomicReference<>();
-    private final IndexCache indexCache = new IndexCache(INDEX_CACHE_BYTES);
+    private final IndexCache indexCache = new IndexCache(INDEX_CACHE_ARENA_BYTES, INDEX_CACHE_MAX_ENTRIES);
     private final AtomicLong spills = new AtomicLong();
     private boolean closed; // guarded by lifecycle
     private volatile long currentRev;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The writer's {@link IndexCache}: least recently used eviction, and through the store that it only ever
+ * The writer's {@link IndexCache}: its sweeps, bounds and table, and through the store that it only ever
  * holds committed index records (a put's version and create_revision come from it).
  */
 class IndexCacheTest {
@@ -26,39 +26,105 @@ class IndexCacheTest {
         return ByteString.copyFromUtf8(s);
     }
 
-    /** Room for two entries of a 1-byte key and a 1-byte record. */
-    private static final long TWO_ENTRIES = 2 * (2 + IndexCache.ENTRY_OVERHEAD_BYTES);
+    private static ByteString key(int i) {
+        return b(String.format("k%03d", i));
+    }
+
+    /** An entry of a 4-byte key and a 1-byte record takes 13 bytes; this arena holds 78 of them. */
+    private static final int SMALL_ARENA = 1024;
 
     @Test
-    void evictsTheLeastRecentlyUsedEntry() {
-        IndexCache cache = new IndexCache(TWO_ENTRIES);
-        cache.put(b("a"), new byte[] {1});
-        cache.put(b("b"), new byte[] {2});
-        assertThat(cache.get(b("a"))).containsExactly(1); // a is now more recent than b
-        cache.put(b("c"), new byte[] {3});
-        assertThat(cache.get(b("b"))).isNull();
-        assertThat(cache.get(b("a"))).containsExactly(1);
-        assertThat(cache.get(b("c"))).containsExactly(3);
-        assertThat(cache.size()).isEqualTo(2);
-        assertThat(cache.bytes()).isEqualTo(TWO_ENTRIES);
+    void aSweepKeepsTheEntriesUsedSinceThePreviousOneAndDropsTheRest() {
+        IndexCache cache = new IndexCache(SMALL_ARENA, 1000);
+        int i = 0;
+        while (cache.bytes() + 13 <= SMALL_ARENA) {
+            cache.put(key(i), new byte[] {(byte) i});
+            i++;
+        }
+        int full = i; // 78
+        cache.put(key(i++), new byte[] {1}); // sweep 1: all were used (put); the oldest half stays
+        assertThat(cache.size()).isEqualTo(SMALL_ARENA / 2 / 13 + 1);
+        assertThat(cache.get(key(full - 1))).isNull();
+        assertThat(cache.get(key(1))).containsExactly(1); // used since sweep 1
+        while (cache.bytes() + 13 <= SMALL_ARENA) {
+            cache.put(key(i++), new byte[] {2});
+        }
+        cache.put(key(i), new byte[] {3}); // sweep 2
+        assertThat(cache.get(key(1))).containsExactly(1);
+        assertThat(cache.get(key(0))).isNull(); // kept by sweep 1, unused since
+        assertThat(cache.get(key(2))).isNull();
+        assertThat(cache.get(key(i))).containsExactly(3);
+        assertThat(cache.bytes()).isLessThanOrEqualTo(SMALL_ARENA);
     }
 
     @Test
-    void theBoundIsInBytesSoLongKeysTakeMoreRoom() {
-        IndexCache cache = new IndexCache(TWO_ENTRIES + 10);
-        cache.put(b("a"), new byte[] {1});
-        cache.put(b("b"), new byte[] {2});
-        cache.put(b("a-much-longer-key"), new byte[] {3}); // 16 bytes more than a short entry
+    void aRewriteWithARecordOfTheSameLengthTakesNoMoreRoom() {
+        IndexCache cache = new IndexCache(SMALL_ARENA, 1000);
+        cache.put(b("a"), new byte[] {1, 1});
+        long bytes = cache.bytes();
+        assertThat(bytes).isEqualTo(IndexCache.HEADER_BYTES + 1 + 2);
+        for (int v = 0; v < 1000; v++) {
+            cache.put(b("a"), new byte[] {(byte) v, 2});
+        }
+        assertThat(cache.bytes()).isEqualTo(bytes);
+        assertThat(cache.get(b("a"))).containsExactly((byte) 999, 2);
+        cache.put(b("a"), new byte[] {3}); // another length: replaced
+        assertThat(cache.get(b("a"))).containsExactly(3);
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
+    void keysLongerThanAnEighthOfTheArenaAreNotCachedAndDropTheirOldEntry() {
+        IndexCache cache = new IndexCache(SMALL_ARENA, 1000);
+        assertThat(cache.maxKeyBytes()).isEqualTo(128);
+        ByteString longKey = ByteString.copyFrom(new byte[129]);
+        cache.put(longKey, new byte[] {1});
+        assertThat(cache.get(longKey)).isNull();
+        assertThat(cache.size()).isZero();
+        cache.put(b("a"), new byte[41]);
+        cache.put(b("a"), new byte[256]); // a record too long to cache drops the cached one
         assertThat(cache.get(b("a"))).isNull();
-        assertThat(cache.get(b("b"))).isNull();
-        assertThat(cache.get(b("a-much-longer-key"))).containsExactly(3);
-        cache.put(b("a-much-longer-key"), new byte[] {4}); // a rewrite replaces, not adds
-        assertThat(cache.bytes()).isEqualTo(17 + 1 + IndexCache.ENTRY_OVERHEAD_BYTES);
+    }
+
+    /**
+     * Random puts, gets and removes against a map: the cache may miss, but whatever it returns is the last
+     * value put, never a removed or older one, and it stays within its bounds (probe runs survive removals
+     * and sweeps).
+     */
+    @Test
+    void neverReturnsAStaleRecordAndStaysWithinItsBounds() {
+        java.util.Random random = new java.util.Random(7);
+        IndexCache cache = new IndexCache(4096, 64);
+        Map<ByteString, byte[]> model = new HashMap<>();
+        int hits = 0;
+        for (int op = 0; op < 200_000; op++) {
+            ByteString k = b("key-" + random.nextInt(300) + "-".repeat(random.nextInt(3) * 7));
+            int what = random.nextInt(10);
+            if (what < 5) {
+                byte[] v = new byte[1 + random.nextInt(3)];
+                random.nextBytes(v);
+                cache.put(k, v);
+                model.put(k, v);
+            } else if (what < 7) {
+                cache.remove(k);
+                model.remove(k);
+            } else {
+                byte[] got = cache.get(k);
+                if (got != null) {
+                    hits++;
+                    assertThat(got).as("key %s at op %d", k.toStringUtf8(), op).isEqualTo(model.get(k));
+                }
+            }
+            assertThat(cache.size()).isLessThanOrEqualTo(64);
+            assertThat(cache.bytes()).isLessThanOrEqualTo(4096);
+        }
+        assertThat(cache.footprintBytes()).isLessThanOrEqualTo(4096 + 16 * 64);
+        assertThat(hits).isGreaterThan(1000);
     }
 
     @Test
     void appliesACommittedBatchsWritesAndRemovals() {
-        IndexCache cache = new IndexCache(1 << 20);
+        IndexCache cache = new IndexCache(1 << 20, 1000);
         cache.put(b("a"), new byte[] {1});
         cache.put(b("gone"), new byte[] {2});
         Map<ByteString, byte[]> writes = new HashMap<>();
@@ -131,7 +197,7 @@ class IndexCacheTest {
 
     @Test
     void versionsStayRightWhenTheCacheEvicts() throws IOException {
-        int keys = (int) (RocksMvccStore.INDEX_CACHE_BYTES / IndexCache.ENTRY_OVERHEAD_BYTES) + 1000;
+        int keys = RocksMvccStore.INDEX_CACHE_MAX_ENTRIES + 1000;
         try (StoreFixture f = new StoreFixture(tmp.resolve("m"))) {
             for (int round = 1; round <= 2; round++) {
                 for (int start = 0; start < keys; start += 10_000) {
