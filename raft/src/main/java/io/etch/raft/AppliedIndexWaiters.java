@@ -45,8 +45,6 @@ final class AppliedIndexWaiters {
             head.values().forEach(ready::addAll);
             head.clear();
         }
-        if (!ready.isEmpty()) {
-            Completions.EXECUTOR.execute(() -> ready.forEach(f -> f.complete(null)));
-        }
+        Completions.complete(ready.size(), i -> ready.get(i).complete(null));
     }
 }

@@ -145,13 +145,6 @@ final class EtchStateMachine extends StateMachineAdapter {
             iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
             return false;
         }
-        if (!done.isEmpty()) {
-            Completions.EXECUTOR.execute(() -> {
-                for (int i = 0; i < done.size(); i++) {
-                    done.get(i).complete(results.get(i));
-                }
-            });
-        }
         if (lastIndex > 0) {
             long revision = store.currentRevision();
             for (RaftListener l : listeners) {
@@ -159,6 +152,7 @@ final class EtchStateMachine extends StateMachineAdapter {
             }
             afterApply.accept(lastIndex);
         }
+        Completions.complete(done.size(), i -> done.get(i).complete(results.get(i)));
         return true;
     }
 
