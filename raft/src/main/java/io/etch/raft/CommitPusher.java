@@ -5,10 +5,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Leader side of forwarded writes: tells followers the new commit index as soon as a forwarded command is
- * applied, instead of with the next append or heartbeat. A follower answers a write it forwarded only after
- * applying it itself (read-your-writes on that member, as etcd does), and jraft, unlike etcd's raft, does
- * not broadcast a commit index advance; a read index round makes the leader send heartbeats that carry it.
+ * Leader side of forwarded writes: tells followers the new commit index as soon as an applied chunk holds a
+ * forwarded command, before the leader applies it, instead of with the next append or heartbeat. A
+ * follower answers a write it forwarded only after applying it itself (read-your-writes on that member, as
+ * etcd does), and jraft, unlike etcd's raft, does not broadcast a commit index advance; a read index round
+ * makes the leader send heartbeats that carry it.
  *
  * <p>Rounds are coalesced: at most one runs at a time, and any number of {@link #push()} calls during a round
  * cause exactly one more round after it. Thread-safe.

@@ -52,18 +52,20 @@ final class EtchStateMachine extends StateMachineAdapter {
     private final List<ClusterMember> cluster;
     private final RaftRoleListener roles;
     private final LongConsumer afterApply;
+    private final Runnable forwardedCommitted;
     private final java.util.concurrent.CopyOnWriteArrayList<RaftListener> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long loadedSnapshotIndex;
 
     EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
-                     RaftRoleListener roles, LongConsumer afterApply) {
+                     RaftRoleListener roles, LongConsumer afterApply, Runnable forwardedCommitted) {
         this.stores = stores;
         this.members = members;
         this.cluster = cluster;
         this.applier = new CommandApplier(members);
         this.roles = roles;
         this.afterApply = afterApply;
+        this.forwardedCommitted = forwardedCommitted;
         members.load(stores.applyStore(), cluster);
     }
 
@@ -105,6 +107,7 @@ final class EtchStateMachine extends StateMachineAdapter {
         List<io.etch.api.mvccpb.Event> events = List.of();
         List<RaftResult> results = new ArrayList<>();
         long lastIndex = -1;
+        boolean pushed = false;
         int entries = 0;
         long bytes = 0;
         try (WriteTxn txn = store.beginWrite()) {
@@ -116,6 +119,10 @@ final class EtchStateMachine extends StateMachineAdapter {
                     break; // commit what is before it, so that it starts on an empty batch and may spill
                 }
                 Closure closure = iter.done();
+                if (!pushed && closure instanceof ProposalClosure pc && pc.forwarded()) {
+                    pushed = true;
+                    forwardedCommitted.run(); // before applying: the follower's apply runs beside ours
+                }
                 RaftResult result;
                 if (cmd == null) {
                     result = null; // applied before a restart; nobody waits for it

@@ -17,11 +17,9 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
     /** Most bytes of results (or of forwarded commands) per message; a larger single one goes alone. */
     static final long MAX_BATCH_BYTES = 4L << 20;
     private final RaftMember member;
-    private final CommitPusher commitPusher;
 
     ForwardService(RaftMember member) {
         this.member = member;
-        this.commitPusher = new CommitPusher(member::readBarrier);
     }
 
     @Override
@@ -58,9 +56,6 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                 }
                 for (RaftCommand cmd : batch.getCommandsList()) {
                     member.proposeAsLeader(cmd).whenComplete((r, e) -> {
-                        if (e == null) {
-                            commitPusher.push(); // the follower waits for its own apply of r
-                        }
                         results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
                                 .setId(cmd.getId()).build());
                     });

@@ -70,6 +70,7 @@ public final class RaftMember implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Forwarder forwarder;
     private final AppliedIndexWaiters appliedWaiters = new AppliedIndexWaiters();
+    private final CommitPusher commitPusher = new CommitPusher(this::readBarrier);
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
@@ -138,7 +139,8 @@ public final class RaftMember implements AutoCloseable {
         appliedWaiters.applied(lastSnapshotIndex.get());
 
         RaftLogTuning.apply();
-        EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
+        EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply,
+                commitPusher::push);
         pendingListeners.forEach(fsm::addListener);
         NodeOptions options = new NodeOptions();
         options.setFsm(fsm);
@@ -304,7 +306,8 @@ public final class RaftMember implements AutoCloseable {
             out.complete(RaftResult.newBuilder().setError(EtcdError.NOT_LEADER.name()).build());
             return out;
         }
-        applyLocally(cmd, term, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
+        applyLocally(cmd, term, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out,
+                true);
         return out;
     }
 
@@ -316,7 +319,7 @@ public final class RaftMember implements AutoCloseable {
         long term = roles.leaderTerm();
         Node n = node;
         if (term >= 0 && n != null && n.isLeader()) {
-            applyLocally(cmd, term, deadlineNanos, out);
+            applyLocally(cmd, term, deadlineNanos, out, false);
             return;
         }
         PeerId leader = n == null ? null : n.getLeaderId();
@@ -365,8 +368,9 @@ public final class RaftMember implements AutoCloseable {
         return either;
     }
 
-    private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out) {
-        ProposalClosure closure = new ProposalClosure();
+    private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out,
+                              boolean forwarded) {
+        ProposalClosure closure = new ProposalClosure(forwarded);
         Task task = new Task(ByteBuffer.wrap(cmd.toByteArray()), closure, term);
         node.apply(task);
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));

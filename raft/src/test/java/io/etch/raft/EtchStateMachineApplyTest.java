@@ -24,13 +24,19 @@ class EtchStateMachineApplyTest {
     @TempDir
     Path tmp;
 
-    /** jraft's iterator over entries 1..n, as a follower sees them (no closures). */
-    private static final class Entries implements Iterator {
+    /** jraft's iterator over entries 1..n: as a follower sees them (no closures), or with the leader's. */
+    private static class Entries implements Iterator {
         private final List<RaftCommand> commands;
+        private final List<Closure> closures;
         private int i;
 
         Entries(List<RaftCommand> commands) {
+            this(commands, java.util.Collections.nCopies(commands.size(), null));
+        }
+
+        Entries(List<RaftCommand> commands, List<Closure> closures) {
             this.commands = commands;
+            this.closures = closures;
         }
 
         @Override
@@ -61,7 +67,7 @@ class EtchStateMachineApplyTest {
 
         @Override
         public Closure done() {
-            return null;
+            return closures.get(i);
         }
 
         @Override
@@ -99,12 +105,41 @@ class EtchStateMachineApplyTest {
         try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
             ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
             EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
-                    new RaftRoleListener(), commits::add);
+                    new RaftRoleListener(), commits::add, () -> { });
             fsm.onApply(new Entries(commands));
             long applied = stores.read(s -> s.consistentIndex());
             assertThat(applied).isEqualTo(commands.size());
         }
         return commits;
+    }
+
+    /**
+     * The leader tells followers the new commit index once per chunk that holds a forwarded proposal, before
+     * applying it (the follower that forwarded it waits for its own apply), and not for its own proposals.
+     */
+    @Test
+    void aChunkWithForwardedProposalsPushesTheCommitIndexOnceBeforeCompletingThem() throws Exception {
+        try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
+            ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
+            ProposalClosure own = new ProposalClosure(false);
+            ProposalClosure forwarded1 = new ProposalClosure(true);
+            ProposalClosure forwarded2 = new ProposalClosure(true);
+            List<Boolean> pushes = new ArrayList<>(); // each push: was a forwarded proposal completed already?
+            EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
+                    new RaftRoleListener(), index -> { }, () -> pushes.add(forwarded1.future().isDone()));
+            fsm.onApply(new Entries(List.of(put("a")), List.of(own)));
+            assertThat(pushes).isEmpty();
+            fsm.onApply(new Entries(List.of(put("b"), put("c"), put("d")),
+                    java.util.Arrays.asList(own, forwarded1, forwarded2)) {
+                @Override
+                public long getIndex() {
+                    return super.getIndex() + 1; // entries 2..4
+                }
+            });
+            assertThat(pushes).containsExactly(false);
+            assertThat(forwarded1.future().get().getRaftIndex()).isEqualTo(3);
+            assertThat(forwarded2.future().get().getRaftIndex()).isEqualTo(4);
+        }
     }
 
     @Test
