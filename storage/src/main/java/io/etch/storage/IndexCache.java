@@ -117,21 +117,13 @@ final class IndexCache {
 
     /** Drops {@code key}'s entry, if cached. */
     void remove(ByteString key) {
-        if (slots.length == 0) {
-            return;
-        }
-        int h = hash(key);
-        int mask = slots.length - 1;
-        for (int i = h & mask; slots[i] != 0; i = (i + 1) & mask) {
-            long s = slots[i];
-            int offset = (int) s - 1;
-            if ((int) (s >>> 32) == h && keyEquals(offset, key)) {
-                arena[offset + 7] |= FLAG_DEAD;
-                liveBytes -= entrySize(offset);
-                entries--;
-                deleteSlot(i);
-                return;
-            }
+        int slot = slotOf(key, hash(key));
+        if (slot >= 0) {
+            int offset = (int) slots[slot] - 1;
+            arena[offset + 7] |= FLAG_DEAD;
+            liveBytes -= entrySize(offset);
+            entries--;
+            deleteSlot(slot);
         }
     }
 
@@ -189,8 +181,14 @@ final class IndexCache {
         return HEADER_BYTES + keyLength(offset) + (arena[offset + 6] & 0xFF);
     }
 
-    /** The arena offset of {@code key}'s entry, or -1. Copies the key into {@link #probe} first. */
+    /** The arena offset of {@code key}'s entry, or -1. */
     private int find(ByteString key, int h) {
+        int slot = slotOf(key, h);
+        return slot < 0 ? -1 : (int) slots[slot] - 1;
+    }
+
+    /** The table slot of {@code key}'s entry, or -1. Copies the key into {@link #probe} first. */
+    private int slotOf(ByteString key, int h) {
         if (slots.length == 0) {
             return -1;
         }
@@ -206,24 +204,11 @@ final class IndexCache {
                 int offset = (int) s - 1;
                 if (keyLength(offset) == keyLength && Arrays.equals(arena, offset + HEADER_BYTES,
                         offset + HEADER_BYTES + keyLength, probe, 0, keyLength)) {
-                    return offset;
+                    return i;
                 }
             }
         }
         return -1;
-    }
-
-    private boolean keyEquals(int offset, ByteString key) {
-        int keyLength = key.size();
-        if (keyLength(offset) != keyLength) {
-            return false;
-        }
-        for (int i = 0; i < keyLength; i++) {
-            if (arena[offset + HEADER_BYTES + i] != key.byteAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void insertSlot(int h, int offset) {
