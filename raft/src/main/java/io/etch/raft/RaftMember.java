@@ -149,6 +149,7 @@ public final class RaftMember implements AutoCloseable {
         // thread, and waits up to this long (1 s by default) for the answer: a peer still starting up
         // must not hold a campaign back that long. Two heartbeats, as the first election timeout.
         options.setRpcConnectTimeoutMs(Math.min(options.getRpcConnectTimeoutMs(), firstElectionMs()));
+        options.setServiceFactory(new RaftLogFactory());
         options.setLogUri(config.dataDir().resolve("log").toString());
         options.setRaftMetaUri(config.dataDir().resolve("meta").toString());
         options.setSnapshotUri(config.dataDir().resolve("snapshot").toString());

@@ -68,7 +68,7 @@ class ServerConfigTest {
         assertThatThrownBy(() -> parse("--data-dir", dir.toString(), "--initial-cluster-state", "existing"))
                 .hasMessageContaining("needs a data dir of a member that has run before");
         java.nio.file.Files.createDirectories(dir.resolve("member/raft/log"));
-        java.nio.file.Files.writeString(dir.resolve("member/raft/log/CURRENT"), "x");
+        java.nio.file.Files.writeString(dir.resolve("member/raft/log/00000000000000000001.seg"), "x");
         assertThat(parse("--data-dir", dir.toString(), "--initial-cluster-state", "existing").name()).isEqualTo("default");
         assertThatThrownBy(() -> parse("--initial-cluster-state", "bogus")).hasMessageContaining("want 'new' or 'existing'");
     }

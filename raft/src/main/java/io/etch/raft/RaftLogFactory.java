@@ -1,0 +1,30 @@
+package io.etch.raft;
+
+import com.alipay.sofa.jraft.core.DefaultJRaftServiceFactory;
+import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.storage.LogStorage;
+import com.alipay.sofa.jraft.storage.impl.RocksDBLogStorage;
+import io.etch.raft.log.SegmentLogStorage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * jraft's services with Etch's raft log: {@link SegmentLogStorage}. A log directory that holds a RocksDB
+ * database ({@code CURRENT}), written by an Etch before the segment log, stays on jraft's
+ * {@link RocksDBLogStorage} so that its entries are not lost.
+ */
+final class RaftLogFactory extends DefaultJRaftServiceFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLogFactory.class);
+
+    @Override
+    public LogStorage createLogStorage(String uri, RaftOptions raftOptions) {
+        Path dir = Path.of(uri);
+        if (Files.exists(dir.resolve("CURRENT"))) {
+            LOG.warn("raft log in {} is a RocksDB database (written by an earlier Etch): kept on RocksDB", dir);
+            return new RocksDBLogStorage(uri, raftOptions);
+        }
+        return new SegmentLogStorage(dir, raftOptions.isSync());
+    }
+}
