@@ -47,9 +47,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SegmentLogStorageRecoveryTest {
     static final int HEADER_BYTES = 32;
-    static final int RECORD_HEADER_BYTES = 24;
-    /** What the documented record header fields add up to: length, crc, index, type. */
-    static final int RECORD_FIELDS_BYTES = 20;
+    /** The record header: payload length, crc, index, type. */
+    static final int RECORD_HEADER_BYTES = 20;
     static final byte[] MAGIC = "ETCHSEG1".getBytes(StandardCharsets.US_ASCII);
 
     @TempDir
@@ -133,15 +132,8 @@ class SegmentLogStorageRecoveryTest {
         long first = b.getLong(16);
         assertThat(b.getLong(24)).as("reserved bytes of %s", file).isZero();
         assertThat(file.getFileName().toString()).isEqualTo(String.format("%020d.seg", first));
-        int headerBytes = 0;
-        for (int candidate : new int[] {RECORD_FIELDS_BYTES, RECORD_HEADER_BYTES}) {
-            if (scan(all, salt, first, candidate).size() > 0) {
-                headerBytes = candidate;
-                break;
-            }
-        }
-        List<Rec> recs = headerBytes == 0 ? List.of() : scan(all, salt, first, headerBytes);
-        return new Seg(file, salt, first, recs, all.length, headerBytes == 0 ? RECORD_HEADER_BYTES : headerBytes);
+        List<Rec> recs = scan(all, salt, first, RECORD_HEADER_BYTES);
+        return new Seg(file, salt, first, recs, all.length, RECORD_HEADER_BYTES);
     }
 
     private static List<Rec> scan(byte[] all, byte[] salt, long first, int headerBytes) {
