@@ -1,19 +1,17 @@
 package io.etch.raft.log;
 
-import static io.etch.raft.log.SegmentLogStorageTest.MEDIUM_SEGMENT;
-import static io.etch.raft.log.SegmentLogStorageTest.SMALL_SEGMENT;
-import static io.etch.raft.log.SegmentLogStorageTest.assertAbsent;
-import static io.etch.raft.log.SegmentLogStorageTest.assertEntry;
-import static io.etch.raft.log.SegmentLogStorageTest.bytes;
-import static io.etch.raft.log.SegmentLogStorageTest.confEntry;
-import static io.etch.raft.log.SegmentLogStorageTest.entry;
-import static io.etch.raft.log.SegmentLogStorageTest.options;
-import static io.etch.raft.log.SegmentLogStorageTest.payload;
-import static io.etch.raft.log.SegmentLogStorageTest.peer;
+import static io.etch.raft.log.LogFixture.MEDIUM_SEGMENT;
+import static io.etch.raft.log.LogFixture.SMALL_SEGMENT;
+import static io.etch.raft.log.LogFixture.assertAbsent;
+import static io.etch.raft.log.LogFixture.assertEntry;
+import static io.etch.raft.log.LogFixture.bytes;
+import static io.etch.raft.log.LogFixture.confEntry;
+import static io.etch.raft.log.LogFixture.entry;
+import static io.etch.raft.log.LogFixture.payload;
+import static io.etch.raft.log.LogFixture.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.alipay.sofa.jraft.conf.ConfigurationEntry;
-import com.alipay.sofa.jraft.conf.ConfigurationManager;
 import com.alipay.sofa.jraft.entity.EnumOutter.EntryType;
 import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.entity.PeerId;
@@ -56,37 +54,27 @@ class SegmentLogStorageRecoveryTest {
     /** Where {@link #open} opens the log: {@link #dir}, or a fresh sub-directory per randomised run. */
     private Path logDir;
 
-    private final List<SegmentLogStorage> open = new ArrayList<>();
-    private ConfigurationManager confManager;
+    private final LogFixture logs = new LogFixture(() -> logDir != null ? logDir : dir);
 
     @AfterEach
     void shutdownAll() {
-        for (SegmentLogStorage s : open) {
-            s.shutdown();
-        }
-        open.clear();
-    }
-
-    private SegmentLogStorage open(int segmentBytes, boolean sync) {
-        confManager = new ConfigurationManager();
-        SegmentLogStorage s = new SegmentLogStorage(logDir != null ? logDir : dir, sync, segmentBytes);
-        assertThat(s.init(options(confManager))).as("init").isTrue();
-        open.add(s);
-        return s;
+        logs.closeAll();
     }
 
     private SegmentLogStorage open(int segmentBytes) {
-        return open(segmentBytes, true);
+        return logs.open(segmentBytes, true);
+    }
+
+    private SegmentLogStorage open(int segmentBytes, boolean sync) {
+        return logs.open(segmentBytes, sync);
     }
 
     private void close(SegmentLogStorage s) {
-        open.remove(s);
-        s.shutdown();
+        logs.close(s);
     }
 
     private SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        close(s);
-        return open(segmentBytes);
+        return logs.restart(s, segmentBytes);
     }
 
     // ---------------------------------------------------------------- the on-disk format, read independently
@@ -241,7 +229,7 @@ class SegmentLogStorageRecoveryTest {
         final long n = 60;
         SegmentLogStorage s = open(segmentBytes);
         for (long i = 1; i <= n; i += 10) {
-            SegmentLogStorageTest.appendRange(s, i, i + 9, 1, j -> 150);
+            LogFixture.appendRange(s, i, i + 9, 1, j -> 150);
         }
         close(s);
 
@@ -265,7 +253,7 @@ class SegmentLogStorageRecoveryTest {
         assertEntry(s, n - 1, 1, payload(n - 1, 1, 150));
         assertAbsent(s, n + 1);
 
-        SegmentLogStorageTest.appendRange(s, n + 1, n + 40, 2, j -> 150);
+        LogFixture.appendRange(s, n + 1, n + 40, 2, j -> 150);
         s = restart(s, segmentBytes);
         assertThat(s.getLastLogIndex()).isEqualTo(n + 40);
         for (long i = n + 1; i <= n + 40; i++) {
@@ -276,7 +264,7 @@ class SegmentLogStorageRecoveryTest {
     @Test
     void aCorruptedRecordHeaderOfTheLastRecordIsDroppedToo() throws IOException {
         SegmentLogStorage s = open(MEDIUM_SEGMENT);
-        SegmentLogStorageTest.appendRange(s, 1, 8, 1, j -> 100);
+        LogFixture.appendRange(s, 1, 8, 1, j -> 100);
         close(s);
         Seg last = lastSegmentEndingAt(8);
         flipByte(last.path(), last.last().offset() + 17); // in the type field, covered by the crc
@@ -311,7 +299,7 @@ class SegmentLogStorageRecoveryTest {
     void aTornAppendAfterTheLastRecordIsIgnoredAndOverwritten(String kind) throws IOException {
         final long n = 25;
         SegmentLogStorage s = open(MEDIUM_SEGMENT);
-        SegmentLogStorageTest.appendRange(s, 1, n, 1, j -> (int) (j * 41 % 300));
+        LogFixture.appendRange(s, 1, n, 1, j -> (int) (j * 41 % 300));
         close(s);
 
         Seg last = lastSegmentEndingAt(n);
@@ -326,7 +314,7 @@ class SegmentLogStorageRecoveryTest {
         }
         assertAbsent(s, n + 1);
 
-        SegmentLogStorageTest.appendRange(s, n + 1, n + 3, 2, j -> 90);
+        LogFixture.appendRange(s, n + 1, n + 3, 2, j -> 90);
         s = restart(s, MEDIUM_SEGMENT);
         assertThat(s.getLastLogIndex()).isEqualTo(n + 3);
         for (long i = 1; i <= n; i++) {
@@ -338,7 +326,7 @@ class SegmentLogStorageRecoveryTest {
         assertAbsent(s, n + 4);
 
         // a second crash-restart cycle on top of the first one
-        SegmentLogStorageTest.appendRange(s, n + 4, n + 10, 2, j -> 200);
+        LogFixture.appendRange(s, n + 4, n + 10, 2, j -> 200);
         s = restart(s, MEDIUM_SEGMENT);
         assertThat(s.getLastLogIndex()).isEqualTo(n + 10);
         assertEntry(s, n + 10, 2, payload(n + 10, 2, 200));
@@ -389,7 +377,7 @@ class SegmentLogStorageRecoveryTest {
     @Test
     void aTornAppendInTheLastOfManySegments() throws IOException {
         SegmentLogStorage s = open(SMALL_SEGMENT);
-        SegmentLogStorageTest.appendRange(s, 1, 100, 1, j -> 150);
+        LogFixture.appendRange(s, 1, 100, 1, j -> 150);
         close(s);
         Seg last = lastSegmentEndingAt(100);
         byte[] garbage = new byte[100];
@@ -402,7 +390,7 @@ class SegmentLogStorageRecoveryTest {
 
         s = open(SMALL_SEGMENT);
         assertThat(s.getLastLogIndex()).isEqualTo(100);
-        SegmentLogStorageTest.appendRange(s, 101, 160, 2, j -> 150); // rolls over more segments
+        LogFixture.appendRange(s, 101, 160, 2, j -> 150); // rolls over more segments
         s = restart(s, SMALL_SEGMENT);
         assertThat(s.getLastLogIndex()).isEqualTo(160);
         for (long i = 1; i <= 100; i++) {
@@ -647,7 +635,7 @@ class SegmentLogStorageRecoveryTest {
                         lastConf = me;
                     }
                 }
-                ConfigurationEntry c = confManager.getLastConfiguration();
+                ConfigurationEntry c = logs.confManager().getLastConfiguration();
                 if (lastConf == null) {
                     assertThat(c.getId().getIndex()).as("recovered configuration index").isZero();
                 } else {

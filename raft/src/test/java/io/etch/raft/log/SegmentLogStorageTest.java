@@ -1,16 +1,21 @@
 package io.etch.raft.log;
 
+import static io.etch.raft.log.LogFixture.SMALL_SEGMENT;
+import static io.etch.raft.log.LogFixture.appendRange;
+import static io.etch.raft.log.LogFixture.assertAbsent;
+import static io.etch.raft.log.LogFixture.assertEntry;
+import static io.etch.raft.log.LogFixture.bytes;
+import static io.etch.raft.log.LogFixture.confEntry;
+import static io.etch.raft.log.LogFixture.entry;
+import static io.etch.raft.log.LogFixture.payload;
+import static io.etch.raft.log.LogFixture.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.alipay.sofa.jraft.conf.ConfigurationEntry;
-import com.alipay.sofa.jraft.conf.ConfigurationManager;
 import com.alipay.sofa.jraft.entity.EnumOutter.EntryType;
 import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.entity.LogId;
 import com.alipay.sofa.jraft.entity.PeerId;
-import com.alipay.sofa.jraft.entity.codec.v2.LogEntryV2CodecFactory;
-import com.alipay.sofa.jraft.option.LogStorageOptions;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,120 +28,28 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@link com.alipay.sofa.jraft.storage.LogStorage} contract of {@link SegmentLogStorage}, as jraft's
  * RocksDBLogStorage defines it: append, read, truncatePrefix, truncateSuffix, reset, configuration recovery, and
  * that every one of them survives a restart (shutdown + new instance on the same directory).
- *
- * <p>The static helpers here are shared with {@link SegmentLogStorageRecoveryTest}.
  */
 class SegmentLogStorageTest {
-    static final int SMALL_SEGMENT = 4096;
-    static final int MEDIUM_SEGMENT = 64 * 1024;
-
     @TempDir
     Path dir;
 
-    /** Storages opened by the test and not yet shut down; {@link #shutdownAll()} closes them. */
-    private final List<SegmentLogStorage> open = new ArrayList<>();
-    /** The ConfigurationManager handed to the most recent {@link #open} call. */
-    private ConfigurationManager confManager;
+    private final LogFixture logs = new LogFixture(() -> dir);
 
     @AfterEach
     void shutdownAll() {
-        for (SegmentLogStorage s : open) {
-            s.shutdown();
-        }
-        open.clear();
-    }
-
-    // ---------------------------------------------------------------- helpers (shared)
-
-    static LogStorageOptions options(ConfigurationManager cm) {
-        LogStorageOptions opts = new LogStorageOptions();
-        opts.setConfigurationManager(cm);
-        opts.setLogEntryCodecFactory(LogEntryV2CodecFactory.getInstance());
-        opts.setGroupId("g");
-        return opts;
-    }
-
-    static LogEntry entry(long index, long term, byte[] data) {
-        LogEntry e = new LogEntry(EntryType.ENTRY_TYPE_DATA);
-        e.setId(new LogId(index, term));
-        e.setData(ByteBuffer.wrap(data));
-        return e;
-    }
-
-    static LogEntry confEntry(long index, long term, List<PeerId> peers, List<PeerId> oldPeers) {
-        LogEntry e = new LogEntry(EntryType.ENTRY_TYPE_CONFIGURATION);
-        e.setId(new LogId(index, term));
-        e.setPeers(peers);
-        if (oldPeers != null) {
-            e.setOldPeers(oldPeers);
-        }
-        return e;
-    }
-
-    static PeerId peer(int port) {
-        return PeerId.parsePeer("127.0.0.1:" + port);
-    }
-
-    /** Deterministic content for (index, term, size): differs between terms, so a stale record is noticed. */
-    static byte[] payload(long index, long term, int size) {
-        byte[] b = new byte[size];
-        Random r = new Random(index * 1_000_003L + term * 7919L + size);
-        r.nextBytes(b);
-        return b;
-    }
-
-    /** The bytes of an entry's data (empty when it has none); does not move the entry's buffer. */
-    static byte[] bytes(LogEntry e) {
-        ByteBuffer d = e.getData();
-        if (d == null) {
-            return new byte[0];
-        }
-        ByteBuffer dup = d.duplicate();
-        byte[] b = new byte[dup.remaining()];
-        dup.get(b);
-        return b;
-    }
-
-    static void assertEntry(SegmentLogStorage s, long index, long term, byte[] data) {
-        LogEntry e = s.getEntry(index);
-        assertThat(e).as("entry %d", index).isNotNull();
-        assertThat(e.getId().getIndex()).as("index of entry %d", index).isEqualTo(index);
-        assertThat(e.getId().getTerm()).as("term of entry %d", index).isEqualTo(term);
-        assertThat(e.getType()).as("type of entry %d", index).isEqualTo(EntryType.ENTRY_TYPE_DATA);
-        assertThat(bytes(e)).as("data of entry %d", index).isEqualTo(data);
-        assertThat(s.getTerm(index)).as("getTerm(%d)", index).isEqualTo(term);
-    }
-
-    static void assertAbsent(SegmentLogStorage s, long index) {
-        assertThat(s.getEntry(index)).as("entry %d", index).isNull();
-        assertThat(s.getTerm(index)).as("getTerm(%d)", index).isZero();
-    }
-
-    /** Appends [from, to] with term {@code term} and data payload(i, term, size(i)); asserts everything appended. */
-    static void appendRange(SegmentLogStorage s, long from, long to, long term, java.util.function.LongToIntFunction size) {
-        List<LogEntry> batch = new ArrayList<>();
-        for (long i = from; i <= to; i++) {
-            batch.add(entry(i, term, payload(i, term, size.applyAsInt(i))));
-        }
-        assertThat(s.appendEntries(batch)).isEqualTo(batch.size());
+        logs.closeAll();
     }
 
     SegmentLogStorage open(int segmentBytes) {
-        return open(segmentBytes, true);
+        return logs.open(segmentBytes, true);
     }
 
     SegmentLogStorage open(int segmentBytes, boolean sync) {
-        confManager = new ConfigurationManager();
-        SegmentLogStorage s = segmentBytes <= 0 ? new SegmentLogStorage(dir, sync) : new SegmentLogStorage(dir, sync, segmentBytes);
-        assertThat(s.init(options(confManager))).as("init").isTrue();
-        open.add(s);
-        return s;
+        return logs.open(segmentBytes, sync);
     }
 
     SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        open.remove(s);
-        s.shutdown();
-        return open(segmentBytes);
+        return logs.restart(s, segmentBytes);
     }
 
     // ---------------------------------------------------------------- basics
@@ -551,11 +464,11 @@ class SegmentLogStorageTest {
         assertThat(c.getOldPeers()).containsExactlyElementsOf(three);
 
         s = restart(s, SMALL_SEGMENT);
-        ConfigurationEntry last = confManager.getLastConfiguration();
+        ConfigurationEntry last = logs.confManager().getLastConfiguration();
         assertThat(last.getId()).isEqualTo(new LogId(4, 2));
         assertThat(last.getConf().getPeers()).containsExactlyInAnyOrderElementsOf(two);
         assertThat(last.getOldConf().getPeers()).containsExactlyInAnyOrderElementsOf(three);
-        ConfigurationEntry at3 = confManager.get(3);
+        ConfigurationEntry at3 = logs.confManager().get(3);
         assertThat(at3.getId()).isEqualTo(new LogId(2, 1));
         assertThat(at3.getConf().getPeers()).containsExactlyInAnyOrderElementsOf(three);
         assertThat(s.getEntry(2).getPeers()).containsExactlyElementsOf(three);
@@ -563,13 +476,13 @@ class SegmentLogStorageTest {
         // a configuration below the first index is not recovered
         assertThat(s.truncatePrefix(3)).isTrue();
         s = restart(s, SMALL_SEGMENT);
-        assertThat(confManager.getLastConfiguration().getId()).isEqualTo(new LogId(4, 2));
-        assertThat(confManager.get(3).getId().getIndex()).as("no configuration at or before 3").isZero();
+        assertThat(logs.confManager().getLastConfiguration().getId()).isEqualTo(new LogId(4, 2));
+        assertThat(logs.confManager().get(3).getId().getIndex()).as("no configuration at or before 3").isZero();
 
         // a truncated configuration is not recovered
         assertThat(s.truncateSuffix(3)).isTrue();
         s = restart(s, SMALL_SEGMENT);
-        assertThat(confManager.getLastConfiguration().getId().getIndex()).isZero();
+        assertThat(logs.confManager().getLastConfiguration().getId().getIndex()).isZero();
         assertThat(s.getLastLogIndex()).isEqualTo(3);
     }
 
@@ -585,11 +498,11 @@ class SegmentLogStorageTest {
         assertThat(s.appendEntries(batch)).isEqualTo(150);
         s = restart(s, SMALL_SEGMENT);
         for (long i = 10; i <= 150; i += 10) {
-            ConfigurationEntry c = confManager.get(i + 5);
+            ConfigurationEntry c = logs.confManager().get(i + 5);
             assertThat(c.getId().getIndex()).isEqualTo(i);
             assertThat(c.getConf().getPeers()).containsExactlyInAnyOrder(peer((int) (9000 + i)), peer(8001));
         }
-        assertThat(confManager.getLastConfiguration().getId().getIndex()).isEqualTo(150);
+        assertThat(logs.confManager().getLastConfiguration().getId().getIndex()).isEqualTo(150);
     }
 
     // ---------------------------------------------------------------- concurrent readers
