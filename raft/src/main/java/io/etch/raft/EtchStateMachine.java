@@ -52,20 +52,18 @@ final class EtchStateMachine extends StateMachineAdapter {
     private final List<ClusterMember> cluster;
     private final RaftRoleListener roles;
     private final LongConsumer afterApply;
-    private final Runnable forwardedCommitted;
     private final java.util.concurrent.CopyOnWriteArrayList<RaftListener> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long loadedSnapshotIndex;
 
     EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
-                     RaftRoleListener roles, LongConsumer afterApply, Runnable forwardedCommitted) {
+                     RaftRoleListener roles, LongConsumer afterApply) {
         this.stores = stores;
         this.members = members;
         this.cluster = cluster;
         this.applier = new CommandApplier(members);
         this.roles = roles;
         this.afterApply = afterApply;
-        this.forwardedCommitted = forwardedCommitted;
         members.load(stores.applyStore(), cluster);
     }
 
@@ -107,7 +105,6 @@ final class EtchStateMachine extends StateMachineAdapter {
         List<io.etch.api.mvccpb.Event> events = List.of();
         List<RaftResult> results = new ArrayList<>();
         long lastIndex = -1;
-        boolean pushed = false;
         int entries = 0;
         long bytes = 0;
         try (WriteTxn txn = store.beginWrite()) {
@@ -119,10 +116,6 @@ final class EtchStateMachine extends StateMachineAdapter {
                     break; // commit what is before it, so that it starts on an empty batch and may spill
                 }
                 Closure closure = iter.done();
-                if (!pushed && closure instanceof ProposalClosure pc && pc.forwarded()) {
-                    pushed = true;
-                    forwardedCommitted.run(); // before applying: the follower's apply runs beside ours
-                }
                 RaftResult result;
                 if (cmd == null) {
                     result = null; // applied before a restart; nobody waits for it
@@ -134,7 +127,7 @@ final class EtchStateMachine extends StateMachineAdapter {
                 }
                 if (closure instanceof ProposalClosure pc && result != null) {
                     done.add(pc);
-                    results.add(result.toBuilder().setRaftIndex(index).build());
+                    results.add(result.toBuilder().setRaftIndex(index).setRaftTerm(iter.getTerm()).build());
                 } else if (closure != null) {
                     closure.run(Status.OK());
                 }

@@ -12,18 +12,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProposalClosure implements Closure {
     private final CompletableFuture<RaftResult> future = new CompletableFuture<>();
-    private final boolean forwarded;
-
-    /** @param forwarded proposed for a follower, which waits for its own apply of the entry */
-    ProposalClosure(boolean forwarded) {
-        this.forwarded = forwarded;
-    }
-
-    /** Whether a follower forwarded this proposal (and so waits for the commit index to reach it). */
-    boolean forwarded() {
-        return forwarded;
-    }
-
     CompletableFuture<RaftResult> future() {
         return future;
     }

@@ -17,14 +17,29 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftLogFactory extends DefaultJRaftServiceFactory {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLogFactory.class);
+    private volatile LogStorage created;
 
     @Override
     public LogStorage createLogStorage(String uri, RaftOptions raftOptions) {
         Path dir = Path.of(uri);
         if (Files.exists(dir.resolve("CURRENT"))) {
             LOG.warn("raft log in {} is a RocksDB database (written by an earlier Etch): kept on RocksDB", dir);
-            return new RocksDBLogStorage(uri, raftOptions);
+            created = new RocksDBLogStorage(uri, raftOptions);
+        } else {
+            created = new SegmentLogStorage(dir, raftOptions.isSync());
         }
-        return new SegmentLogStorage(dir, raftOptions.isSync());
+        return created;
+    }
+
+    /**
+     * The term of the entry at {@code index} in the durable log this factory created (what jraft's log
+     * manager has flushed; entries still in its memory are not seen).
+     *
+     * @return the term; 0 when the log has no entry there or none was created yet
+     */
+    @SuppressWarnings("deprecation") // LogStorage#getTerm: jraft deprecates it for its own callers only
+    long termInLog(long index) {
+        LogStorage log = created;
+        return log == null ? 0 : log.getTerm(index);
     }
 }

@@ -70,7 +70,8 @@ public final class RaftMember implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Forwarder forwarder;
     private final AppliedIndexWaiters appliedWaiters = new AppliedIndexWaiters();
-    private final CommitPusher commitPusher = new CommitPusher(this::readBarrier);
+    private final RaftLogFactory logFactory = new RaftLogFactory();
+    private final CommitLearner commitLearner = new CommitLearner(() -> this.node, logFactory::termInLog);
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
@@ -139,8 +140,7 @@ public final class RaftMember implements AutoCloseable {
         appliedWaiters.applied(lastSnapshotIndex.get());
 
         RaftLogTuning.apply();
-        EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply,
-                commitPusher::push);
+        EtchStateMachine fsm = new EtchStateMachine(stores, directory, config.members(), roles, this::afterApply);
         pendingListeners.forEach(fsm::addListener);
         NodeOptions options = new NodeOptions();
         options.setFsm(fsm);
@@ -149,7 +149,7 @@ public final class RaftMember implements AutoCloseable {
         // thread, and waits up to this long (1 s by default) for the answer: a peer still starting up
         // must not hold a campaign back that long. Two heartbeats, as the first election timeout.
         options.setRpcConnectTimeoutMs(Math.min(options.getRpcConnectTimeoutMs(), firstElectionMs()));
-        options.setServiceFactory(new RaftLogFactory());
+        options.setServiceFactory(logFactory);
         options.setLogUri(config.dataDir().resolve("log").toString());
         options.setRaftMetaUri(config.dataDir().resolve("meta").toString());
         options.setSnapshotUri(config.dataDir().resolve("snapshot").toString());
@@ -307,8 +307,7 @@ public final class RaftMember implements AutoCloseable {
             out.complete(RaftResult.newBuilder().setError(EtcdError.NOT_LEADER.name()).build());
             return out;
         }
-        applyLocally(cmd, term, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out,
-                true);
+        applyLocally(cmd, term, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
         return out;
     }
 
@@ -320,7 +319,7 @@ public final class RaftMember implements AutoCloseable {
         long term = roles.leaderTerm();
         Node n = node;
         if (term >= 0 && n != null && n.isLeader()) {
-            applyLocally(cmd, term, deadlineNanos, out, false);
+            applyLocally(cmd, term, deadlineNanos, out);
             return;
         }
         PeerId leader = n == null ? null : n.getLeaderId();
@@ -333,6 +332,7 @@ public final class RaftMember implements AutoCloseable {
                     if (e == null && EtcdError.NOT_LEADER.name().equals(r.getError())) {
                         retryLater(cmd, deadlineNanos, out);
                     } else if (e == null) {
+                        commitLearner.committed(r.getRaftIndex(), r.getRaftTerm());
                         awaitLocalApply(r.getRaftIndex(), deadlineNanos).thenRun(() -> out.complete(r));
                     } else if (e instanceof Forwarder.NotDeliveredException) {
                         retryLater(cmd, deadlineNanos, out);
@@ -343,10 +343,11 @@ public final class RaftMember implements AutoCloseable {
     }
 
     /**
-     * Completes once this member has applied {@code index}. A follower learns the leader's commit index
-     * only from the next append or heartbeat (up to a heartbeat interval away when writes are sparse), so
-     * a read barrier is started too: the leader's read index round sends heartbeats carrying its commit
-     * index at once.
+     * Completes once this member has applied {@code index}. The result of the forward usually let
+     * {@link CommitLearner} commit it here already; when this member's log did not hold the entry yet, the
+     * commit index comes with the leader's next append or heartbeat (up to a heartbeat interval away when
+     * writes are sparse), so after {@value #COMMIT_NUDGE_DELAY_MS} ms a read barrier is started too: the
+     * leader's read index round sends heartbeats carrying its commit index at once.
      */
     private CompletableFuture<Void> awaitLocalApply(long index, long deadlineNanos) {
         CompletableFuture<Void> applied = appliedWaiters.await(index, deadlineNanos);
@@ -369,9 +370,8 @@ public final class RaftMember implements AutoCloseable {
         return either;
     }
 
-    private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out,
-                              boolean forwarded) {
-        ProposalClosure closure = new ProposalClosure(forwarded);
+    private void applyLocally(RaftCommand cmd, long term, long deadlineNanos, CompletableFuture<RaftResult> out) {
+        ProposalClosure closure = new ProposalClosure();
         Task task = new Task(ByteBuffer.wrap(cmd.toByteArray()), closure, term);
         node.apply(task);
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));

@@ -12,6 +12,7 @@ import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.RequestOp;
 import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.etchpb.RaftCommand;
+import io.etch.api.etchpb.RaftResult;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ class EtchStateMachineApplyTest {
         try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
             ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
             EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
-                    new RaftRoleListener(), commits::add, () -> { });
+                    new RaftRoleListener(), commits::add);
             fsm.onApply(new Entries(commands));
             long applied = stores.read(s -> s.consistentIndex());
             assertThat(applied).isEqualTo(commands.size());
@@ -114,31 +115,28 @@ class EtchStateMachineApplyTest {
     }
 
     /**
-     * The leader tells followers the new commit index once per chunk that holds a forwarded proposal, before
-     * applying it (the follower that forwarded it waits for its own apply), and not for its own proposals.
+     * A proposal completes with its entry's raft index and term (a follower that forwarded it learns from
+     * them that the entry is committed: CommitLearner), and a proposal's closure is not run as well.
      */
     @Test
-    void aChunkWithForwardedProposalsPushesTheCommitIndexOnceBeforeCompletingThem() throws Exception {
+    void aProposalCompletesWithTheIndexAndTermOfItsEntry() throws Exception {
         try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
             ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
-            ProposalClosure own = new ProposalClosure(false);
-            ProposalClosure forwarded1 = new ProposalClosure(true);
-            ProposalClosure forwarded2 = new ProposalClosure(true);
-            List<Boolean> pushes = new ArrayList<>(); // each push: was a forwarded proposal completed already?
+            ProposalClosure first = new ProposalClosure();
+            ProposalClosure second = new ProposalClosure();
             EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
-                    new RaftRoleListener(), index -> { }, () -> pushes.add(forwarded1.future().isDone()));
-            fsm.onApply(new Entries(List.of(put("a")), List.of(own)));
-            assertThat(pushes).isEmpty();
-            fsm.onApply(new Entries(List.of(put("b"), put("c"), put("d")),
-                    java.util.Arrays.asList(own, forwarded1, forwarded2)) {
+                    new RaftRoleListener(), index -> { });
+            fsm.onApply(new Entries(List.of(put("a"), put("b"), put("c")), java.util.Arrays.asList(null, first, second)) {
                 @Override
-                public long getIndex() {
-                    return super.getIndex() + 1; // entries 2..4
+                public long getTerm() {
+                    return 7;
                 }
             });
-            assertThat(pushes).containsExactly(false);
-            assertThat(forwarded1.future().get().getRaftIndex()).isEqualTo(3);
-            assertThat(forwarded2.future().get().getRaftIndex()).isEqualTo(4);
+            RaftResult r1 = first.future().get();
+            RaftResult r2 = second.future().get();
+            assertThat(List.of(r1.getRaftIndex(), r1.getRaftTerm(), r2.getRaftIndex(), r2.getRaftTerm()))
+                    .containsExactly(2L, 7L, 3L, 7L);
+            assertThat(r2.getPut().getHeader().getRevision()).isEqualTo(4);
         }
     }
 
