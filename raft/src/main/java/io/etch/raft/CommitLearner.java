@@ -38,17 +38,22 @@ final class CommitLearner {
      *
      * @param index a raft index the leader applied
      * @param term the term of the leader's entry at {@code index}; 0 (unknown) does nothing
-     * @return whether jraft's commit index was raised by this call
+     * @return whether this member's commit index is now known to be at least {@code index} (raised by this
+     *     call or an earlier one), so that its apply will reach it without any help
      */
     boolean committed(long index, long term) {
-        if (term <= 0 || index <= learned.get()) {
+        if (term <= 0) {
             return false;
+        }
+        if (index <= learned.get()) {
+            return true;
         }
         Node n = node.get();
         if (n == null || termInLog.applyAsLong(index) != term) {
             return false;
         }
+        FollowerCommitIndex.advance(n, index); // false when the commit index had got there already
         learned.accumulateAndGet(index, Math::max);
-        return FollowerCommitIndex.advance(n, index);
+        return true;
     }
 }

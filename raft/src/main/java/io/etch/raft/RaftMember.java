@@ -332,8 +332,8 @@ public final class RaftMember implements AutoCloseable {
                     if (e == null && EtcdError.NOT_LEADER.name().equals(r.getError())) {
                         retryLater(cmd, deadlineNanos, out);
                     } else if (e == null) {
-                        commitLearner.committed(r.getRaftIndex(), r.getRaftTerm());
-                        awaitLocalApply(r.getRaftIndex(), deadlineNanos).thenRun(() -> out.complete(r));
+                        boolean known = commitLearner.committed(r.getRaftIndex(), r.getRaftTerm());
+                        awaitLocalApply(r.getRaftIndex(), deadlineNanos, !known).thenRun(() -> out.complete(r));
                     } else if (e instanceof Forwarder.NotDeliveredException) {
                         retryLater(cmd, deadlineNanos, out);
                     } else {
@@ -348,10 +348,12 @@ public final class RaftMember implements AutoCloseable {
      * commit index comes with the leader's next append or heartbeat (up to a heartbeat interval away when
      * writes are sparse), so after {@value #COMMIT_NUDGE_DELAY_MS} ms a read barrier is started too: the
      * leader's read index round sends heartbeats carrying its commit index at once.
+     *
+     * @param nudge whether to start that read barrier; false when the commit index is known to be there
      */
-    private CompletableFuture<Void> awaitLocalApply(long index, long deadlineNanos) {
+    private CompletableFuture<Void> awaitLocalApply(long index, long deadlineNanos, boolean nudge) {
         CompletableFuture<Void> applied = appliedWaiters.await(index, deadlineNanos);
-        if (applied.isDone()) {
+        if (applied.isDone() || !nudge) {
             return applied;
         }
         CompletableFuture<Void> either = new CompletableFuture<>();

@@ -43,10 +43,19 @@ class CommitLearnerTest {
     @Test
     void aMatchingEntryIsLearnedOnceAndLowerIndexesAreNotLookedUp() {
         CommitLearner learner = learner(follower);
-        learner.committed(6, 3);
-        learner.committed(5, 2);
-        learner.committed(6, 3);
-        learner.committed(7, 3);
+        assertThat(learner.committed(6, 3)).isTrue();
+        assertThat(learner.committed(5, 2)).isTrue();
+        assertThat(learner.committed(6, 3)).isTrue();
+        assertThat(learner.committed(7, 3)).isTrue();
         assertThat(lookups).containsExactly(6L, 7L);
+    }
+
+    @Test
+    void aMismatchOrAMissingEntryLeavesTheCommitIndexUnknown() {
+        CommitLearner learner = learner(follower);
+        assertThat(learner.committed(6, 4)).isFalse();
+        assertThat(learner.committed(8, 3)).isFalse();
+        assertThat(learner.committed(7, 3)).isTrue();
+        assertThat(learner.committed(8, 3)).isFalse();
     }
 }
