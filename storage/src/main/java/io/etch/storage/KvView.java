@@ -7,7 +7,6 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * What a {@link KvReader} reads from: either a committed RocksDB snapshot (readers) or the open write
@@ -43,13 +42,13 @@ interface KvView {
         };
     }
 
-    /** The batch's pending writes over the database's latest state. */
-    static KvView of(RocksDB db, WriteBatchWithIndex batch, ReadOptions options) {
+    /** The batch's pending writes over the database's latest state; the first read indexes the batch. */
+    static KvView of(RocksDB db, TxnBatch batch, ReadOptions options) {
         return new KvView() {
             @Override
             public byte[] get(ColumnFamilyHandle cf, byte[] key) {
                 try {
-                    return batch.getFromBatchAndDB(db, cf, options, key);
+                    return batch.indexed().getFromBatchAndDB(db, cf, options, key);
                 } catch (RocksDBException e) {
                     throw wrap(e);
                 }
@@ -57,7 +56,11 @@ interface KvView {
 
             @Override
             public RocksIterator iterator(ColumnFamilyHandle cf) {
-                return batch.newIteratorWithBase(cf, db.newIterator(cf, options), options);
+                try {
+                    return batch.indexed().newIteratorWithBase(cf, db.newIterator(cf, options), options);
+                } catch (RocksDBException e) {
+                    throw wrap(e);
+                }
             }
         };
     }

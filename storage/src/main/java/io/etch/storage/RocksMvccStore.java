@@ -34,7 +34,6 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
-import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -394,9 +393,9 @@ final class RocksMvccStore implements MvccStore {
     }
 
     /** Writes a finished batch and publishes its revision state (called between enter/exit). */
-    void publish(WriteBatchWithIndex batch, long newRev, long newCompactMainRev, long newConsistentIndex) {
+    void publish(TxnBatch batch, long newRev, long newCompactMainRev, long newConsistentIndex) {
         try {
-            db.write(writeOptions, batch);
+            batch.writeTo(db, writeOptions);
         } catch (RocksDBException e) {
             throw KvView.wrap(e);
         }
@@ -406,8 +405,8 @@ final class RocksMvccStore implements MvccStore {
     }
 
     /** Writes part of an open batch ahead of its commit; see {@link RocksWriteTxn}. */
-    void spill(WriteBatchWithIndex batch) throws RocksDBException {
-        db.write(writeOptions, batch);
+    void spill(TxnBatch batch) throws RocksDBException {
+        batch.writeTo(db, writeOptions);
         spills.incrementAndGet();
     }
 

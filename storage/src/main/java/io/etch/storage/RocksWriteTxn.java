@@ -31,11 +31,10 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
- * {@link WriteTxn} over a RocksDB {@link WriteBatchWithIndex}: reads go through the batch to the
- * database so later requests see earlier ones; each request runs between a batch save point and its
+ * {@link WriteTxn} over a RocksDB write batch ({@link TxnBatch}, indexed once a request reads through
+ * it): reads go through the batch to the database so later requests see earlier ones; each request runs between a batch save point and its
  * release, and is rolled back to it when it throws.
  *
  * <p>Spilling: a delete of many keys (one DeleteRange, a Txn with one, a lease revoke) would hold its
@@ -82,9 +81,12 @@ final class RocksWriteTxn implements WriteTxn {
     private final RocksMvccStore store;
     private final Layout layout;
     private final LongPredicate leases;
-    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private final TxnBatch batch;
     private final ReadOptions readOptions = new ReadOptions();
+    /** Reads through the batch (which makes it indexed: {@link TxnBatch#indexed()}). */
     private final KvReader reader;
+    /** Reads the store's committed state only, for what this batch has provably not written. */
+    private final KvReader committed;
     private final ArrayList<Event> events = new ArrayList<>();
     /** The batch made more than {@link WriteTxn#MAX_EVENTS} events: none are kept. */
     private boolean eventsDropped;
@@ -126,7 +128,9 @@ final class RocksWriteTxn implements WriteTxn {
         this.layout = layout;
         this.rev = rev;
         this.compactMainRev = compactMainRev;
+        this.batch = new TxnBatch(layout.all());
         this.reader = new KvReader(KvView.of(db, batch, readOptions), layout);
+        this.committed = new KvReader(KvView.of(db, readOptions), layout);
         this.leases = leases != null ? leases : id -> LeaseCodec.get(reader, id) != null;
     }
 
@@ -242,7 +246,7 @@ final class RocksWriteTxn implements WriteTxn {
             return;
         }
         deletesSinceCheck = 0;
-        if (batch.getWriteBatch().getDataSize() < SPILL_BYTES) {
+        if (batch.dataSize() < SPILL_BYTES) {
             return;
         }
         store.spill(batch);
@@ -430,9 +434,9 @@ final class RocksWriteTxn implements WriteTxn {
             IndexCache cache = store.indexCache();
             v = cache.get(key);
             if (v == null) {
-                // not written by this batch, so the read returns committed state (a spilled batch's
-                // writes to this key would be in indexWrites)
-                v = reader.indexBytes(keyBytes);
+                // not written by this batch (a spilled batch's writes to this key would be in
+                // indexWrites), so committed state is the answer, read without indexing the batch
+                v = committed.indexBytes(keyBytes);
                 if (v != null) {
                     cache.put(key, v);
                 }
