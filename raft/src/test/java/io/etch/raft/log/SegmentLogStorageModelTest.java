@@ -5,7 +5,6 @@ import static io.etch.raft.log.LogFixture.assertAbsent;
 import static io.etch.raft.log.LogFixture.bytes;
 import static io.etch.raft.log.LogFixture.confEntry;
 import static io.etch.raft.log.LogFixture.entry;
-import static io.etch.raft.log.LogFixture.payload;
 import static io.etch.raft.log.LogFixture.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +14,6 @@ import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.entity.PeerId;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -23,69 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link SegmentLogStorage} against an in-memory model: random appends, truncations, resets, restarts and
  * unsynced runs, checked after every step (the contract's cases one by one: {@link SegmentLogStorageTest},
  * {@link SegmentLogStorageTruncateTest}, {@link SegmentLogStorageRecoveryTest}).
  */
-class SegmentLogStorageModelTest {
-    @TempDir
-    Path dir;
-    /** Where {@link #open} opens the log: {@link #dir}, or a fresh sub-directory per randomised run. */
-    private Path logDir;
-
-    private final LogFixture logs = new LogFixture(() -> logDir != null ? logDir : dir);
-
-    @AfterEach
-    void shutdownAll() {
-        logs.closeAll();
-    }
-
-    private SegmentLogStorage open(int segmentBytes) {
-        return logs.open(segmentBytes, true);
-    }
-
-    private SegmentLogStorage open(int segmentBytes, boolean sync) {
-        return logs.open(segmentBytes, sync);
-    }
-
-    private void close(SegmentLogStorage s) {
-        logs.close(s);
-    }
-
-    private SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        return logs.restart(s, segmentBytes);
-    }
-
-    // ---------------------------------------------------------------- the on-disk format, read independently
-
-    /**
-     * A record as the format describes it; {@code offset} is where its header starts, {@code payloadOffset} where
-     * its payload does.
-     */
-    record Rec(long offset, long payloadOffset, int payloadLength, long index, int type, byte[] payload) {
-        long end() {
-            return payloadOffset + payloadLength;
-        }
-    }
-
-    /**
-     * A segment file parsed by the documented format: the valid records, in order, until the scan stops.
-     * {@code recordHeaderBytes} is where the payload starts in a record: the documented fields take 20 bytes
-     * (length 4, crc 4, index 8, type 4) while the text says the header is 24, so the parser accepts either a
-     * 20-byte header or one padded to 24, whichever the first record's crc confirms, and then holds every record
-     * of the file to it.
-     */
-    record Seg(Path path, byte[] salt, long firstIndex, List<Rec> records, long size, int recordHeaderBytes) {
-        Rec last() {
-            return records.get(records.size() - 1);
-        }
-    }
-
+class SegmentLogStorageModelTest extends SegmentLogTestBase {
     // ---------------------------------------------------------------- randomised, against a model
 
     /** What the model expects at an index. */

@@ -29,9 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,39 +37,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Recovery of {@link SegmentLogStorage} from what a crash leaves on disk (a corrupted last record, a torn append),
  * and the documented on-disk format (a randomised comparison against a model: {@link SegmentLogStorageModelTest}).
  */
-class SegmentLogStorageRecoveryTest {
+class SegmentLogStorageRecoveryTest extends SegmentLogTestBase {
     static final int HEADER_BYTES = 32;
     /** The record header: payload length, crc, index, type. */
     static final int RECORD_HEADER_BYTES = 20;
     static final byte[] MAGIC = "ETCHSEG1".getBytes(StandardCharsets.US_ASCII);
-
-    @TempDir
-    Path dir;
-    /** Where {@link #open} opens the log: {@link #dir}, or a fresh sub-directory per randomised run. */
-    private Path logDir;
-
-    private final LogFixture logs = new LogFixture(() -> logDir != null ? logDir : dir);
-
-    @AfterEach
-    void shutdownAll() {
-        logs.closeAll();
-    }
-
-    private SegmentLogStorage open(int segmentBytes) {
-        return logs.open(segmentBytes, true);
-    }
-
-    private SegmentLogStorage open(int segmentBytes, boolean sync) {
-        return logs.open(segmentBytes, sync);
-    }
-
-    private void close(SegmentLogStorage s) {
-        logs.close(s);
-    }
-
-    private SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        return logs.restart(s, segmentBytes);
-    }
 
     // ---------------------------------------------------------------- the on-disk format, read independently
 

@@ -16,13 +16,10 @@ import com.alipay.sofa.jraft.entity.EnumOutter.EntryType;
 import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.entity.LogId;
 import com.alipay.sofa.jraft.entity.PeerId;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@link com.alipay.sofa.jraft.storage.LogStorage} contract of {@link SegmentLogStorage}, as jraft's
@@ -30,29 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * large entries, and that they survive a restart (shutdown + new instance on the same directory); the truncating
  * operations are in {@link SegmentLogStorageTruncateTest}.
  */
-class SegmentLogStorageTest {
-    @TempDir
-    Path dir;
-
-    private final LogFixture logs = new LogFixture(() -> dir);
-
-    @AfterEach
-    void shutdownAll() {
-        logs.closeAll();
-    }
-
-    SegmentLogStorage open(int segmentBytes) {
-        return logs.open(segmentBytes, true);
-    }
-
-    SegmentLogStorage open(int segmentBytes, boolean sync) {
-        return logs.open(segmentBytes, sync);
-    }
-
-    SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        return logs.restart(s, segmentBytes);
-    }
-
+class SegmentLogStorageTest extends SegmentLogTestBase {
     // ---------------------------------------------------------------- basics
 
     @Test

@@ -12,40 +12,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.alipay.sofa.jraft.entity.EnumOutter.EntryType;
 import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.entity.LogId;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The truncating part of {@link SegmentLogStorage}'s {@link com.alipay.sofa.jraft.storage.LogStorage} contract, as
  * jraft's RocksDBLogStorage defines it: truncatePrefix, truncateSuffix and reset, and that each survives a restart
  * (the rest: {@link SegmentLogStorageTest}).
  */
-class SegmentLogStorageTruncateTest {
-    @TempDir
-    Path dir;
-
-    private final LogFixture logs = new LogFixture(() -> dir);
-
-    @AfterEach
-    void shutdownAll() {
-        logs.closeAll();
-    }
-
-    SegmentLogStorage open(int segmentBytes) {
-        return logs.open(segmentBytes, true);
-    }
-
-    SegmentLogStorage open(int segmentBytes, boolean sync) {
-        return logs.open(segmentBytes, sync);
-    }
-
-    SegmentLogStorage restart(SegmentLogStorage s, int segmentBytes) {
-        return logs.restart(s, segmentBytes);
-    }
-
+class SegmentLogStorageTruncateTest extends SegmentLogTestBase {
     // ---------------------------------------------------------------- truncatePrefix
 
     @Test
