@@ -146,6 +146,12 @@ final class TxnBatch implements AutoCloseable {
         }
     }
 
+    /** A write into the indexed batch, in family {@code cf}. */
+    @FunctionalInterface
+    private interface WriteTo {
+        void into(ColumnFamilyHandle cf) throws RocksDBException;
+    }
+
     /**
      * Copies each write into the indexed batch, setting a save point before the write at each recorded
      * count. Exceptions are not thrown back through the native iteration; the first is kept for
@@ -169,25 +175,23 @@ final class TxnBatch implements AutoCloseable {
             written++;
         }
 
-        private ColumnFamilyHandle family(int id) {
-            ColumnFamilyHandle cf = families.get(id);
-            if (cf == null && failure == null) {
-                failure = new RocksDBException("write batch names an unknown column family " + id);
+        /** One replayed write into family {@code cfId}; the first failure is kept, not thrown. */
+        private void replay(int cfId, WriteTo write) {
+            beforeWrite();
+            ColumnFamilyHandle cf = families.get(cfId);
+            try {
+                if (cf == null) {
+                    throw new RocksDBException("write batch names an unknown column family " + cfId);
+                }
+                write.into(cf);
+            } catch (RocksDBException e) {
+                failure = failure == null ? e : failure;
             }
-            return cf;
         }
 
         @Override
         public void put(int cfId, byte[] key, byte[] value) {
-            beforeWrite();
-            ColumnFamilyHandle cf = family(cfId);
-            if (cf != null) {
-                try {
-                    to.put(cf, key, value);
-                } catch (RocksDBException e) {
-                    failure = failure == null ? e : failure;
-                }
-            }
+            replay(cfId, cf -> to.put(cf, key, value));
         }
 
         @Override
@@ -197,15 +201,7 @@ final class TxnBatch implements AutoCloseable {
 
         @Override
         public void delete(int cfId, byte[] key) {
-            beforeWrite();
-            ColumnFamilyHandle cf = family(cfId);
-            if (cf != null) {
-                try {
-                    to.delete(cf, key);
-                } catch (RocksDBException e) {
-                    failure = failure == null ? e : failure;
-                }
-            }
+            replay(cfId, cf -> to.delete(cf, key));
         }
 
         @Override
