@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *       to a peer that comes back.</li>
  *   <li>Reconnect: a channel in TRANSIENT_FAILURE retries every {@value #RECONNECT_INTERVAL_MS} ms instead of
  *       gRPC's backoff of up to 2 minutes, and so does a channel that lost its connection (IDLE).</li>
- *   <li>Callbacks run on {@link InvokeCallback#executor()}, or on this client's pool when it is null.</li>
+ *   <li>Callbacks run on {@link InvokeCallback#executor()}, or on this client's pool when it is null; those of
+ *       AppendEntries run on the transport thread, in the order their answers arrive.</li>
  *   <li>{@link InvokeContext} (Bolt's CRC switch) is ignored: TCP and, later, TLS protect the bytes.</li>
  * </ul>
  * Thread-safe.

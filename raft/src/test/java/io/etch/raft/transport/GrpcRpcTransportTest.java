@@ -166,17 +166,15 @@ class GrpcRpcTransportTest {
     }
 
     /**
-     * Pipelined AppendEntries must reach the processor's selected executor in send order, although a small
-     * request can finish arriving before a large one sent just before it.
+     * Pipelined AppendEntries must reach the processor in send order, although a small request can finish
+     * arriving before a large one sent just before it.
      */
     @Test
     void appendEntriesKeepTheirOrderOnOneConnection() throws Exception {
-        ExecutorService single = Executors.newSingleThreadExecutor();
-        executors.add(single);
         List<Long> seen = Collections.synchronizedList(new ArrayList<>());
         Set<Connection> connections = ConcurrentHashMap.newKeySet();
         GrpcRpcServer server = new GrpcRpcServer("127.0.0.1", 0);
-        server.registerProcessor(new AppendProcessor(single, seen, connections));
+        server.registerProcessor(new AppendProcessor(seen, connections));
         start(server);
 
         int n = 100;
@@ -198,15 +196,85 @@ class GrpcRpcTransportTest {
         assertThat(connections).hasSize(1);
     }
 
+    /**
+     * AppendEntries requests and their answers skip the executors: the processor runs on the server's transport
+     * thread, the answer's callback on the client's, although both offer an executor. Other requests still go to
+     * their processor's executor and their callback's.
+     */
+    @Test
+    void appendEntriesAndTheirAnswersRunOnTheTransportThreads() throws Exception {
+        ExecutorService processorPool = Executors.newSingleThreadExecutor(r -> new Thread(r, "processor-pool"));
+        ExecutorService callbackPool = Executors.newSingleThreadExecutor(r -> new Thread(r, "callback-pool"));
+        executors.add(processorPool);
+        executors.add(callbackPool);
+        List<String> handledOn = Collections.synchronizedList(new ArrayList<>());
+        GrpcRpcServer server = new GrpcRpcServer("127.0.0.1", 0);
+        server.registerProcessor(new AppendProcessor(new ArrayList<>(), ConcurrentHashMap.newKeySet()) {
+            @Override
+            public void handleRequest(RpcContext ctx, AppendEntriesRequest request) {
+                handledOn.add(Thread.currentThread().getName());
+                super.handleRequest(ctx, request);
+            }
+
+            @Override
+            public Executor executor() {
+                return processorPool;
+            }
+        });
+        server.registerProcessor(new RpcProcessor<CliRequests.GetPeersRequest>() {
+            @Override
+            public void handleRequest(RpcContext ctx, CliRequests.GetPeersRequest request) {
+                handledOn.add(Thread.currentThread().getName());
+                ctx.sendResponse(CliRequests.GetPeersResponse.getDefaultInstance());
+            }
+
+            @Override
+            public String interest() {
+                return CliRequests.GetPeersRequest.class.getName();
+            }
+
+            @Override
+            public Executor executor() {
+                return processorPool;
+            }
+        });
+        start(server);
+
+        List<String> answeredOn = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(2);
+        InvokeCallback callback = new InvokeCallback() {
+            @Override
+            public void complete(Object result, Throwable err) {
+                answeredOn.add(Thread.currentThread().getName() + (err == null ? "" : " " + err));
+                done.countDown();
+            }
+
+            @Override
+            public Executor executor() {
+                return callbackPool;
+            }
+        };
+        client.invokeAsync(local(server), append(1).build(), null, callback, 5000);
+        Await.until("the append answered", Duration.ofSeconds(5), () -> done.getCount() == 1);
+        client.invokeAsync(local(server), CliRequests.GetPeersRequest.newBuilder().setGroupId("g").build(), null,
+            callback, 5000);
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(handledOn).hasSize(2);
+        assertThat(handledOn.get(0)).startsWith("grpc-").contains("worker");
+        assertThat(handledOn.get(1)).isEqualTo("processor-pool");
+        assertThat(answeredOn).hasSize(2);
+        assertThat(answeredOn.get(0)).startsWith("grpc-").contains("worker");
+        assertThat(answeredOn.get(1)).isEqualTo("callback-pool");
+    }
+
     @Test
     void serverClosingAConnectionFailsItsCallsFiresCloseAndTheClientReconnects() throws Exception {
-        ExecutorService single = Executors.newSingleThreadExecutor();
-        executors.add(single);
         List<Long> seen = Collections.synchronizedList(new ArrayList<>());
         Set<Connection> connections = ConcurrentHashMap.newKeySet();
         List<Connection> closed = Collections.synchronizedList(new ArrayList<>());
         GrpcRpcServer server = new GrpcRpcServer("127.0.0.1", 0);
-        server.registerProcessor(new AppendProcessor(single, seen, connections));
+        server.registerProcessor(new AppendProcessor(seen, connections));
         server.registerConnectionClosedEventListener((addr, conn) -> closed.add(conn));
         start(server);
 
@@ -241,14 +309,12 @@ class GrpcRpcTransportTest {
         };
     }
 
-    /** Records committed_index per request on one thread; -1 makes it close the connection without answering. */
-    private static final class AppendProcessor implements RpcProcessor<AppendEntriesRequest> {
-        private final Executor executor;
+    /** Records committed_index per request; -1 makes it close the connection without answering. */
+    private static class AppendProcessor implements RpcProcessor<AppendEntriesRequest> {
         private final List<Long> seen;
         private final Set<Connection> connections;
 
-        AppendProcessor(Executor executor, List<Long> seen, Set<Connection> connections) {
-            this.executor = executor;
+        AppendProcessor(List<Long> seen, Set<Connection> connections) {
             this.seen = seen;
             this.connections = connections;
         }
@@ -269,14 +335,6 @@ class GrpcRpcTransportTest {
         @Override
         public String interest() {
             return AppendEntriesRequest.class.getName();
-        }
-
-        @Override
-        public ExecutorSelector executorSelector() {
-            return (reqClass, header) -> {
-                assertThat(header).isInstanceOf(RpcRequests.AppendEntriesRequestHeader.class);
-                return executor;
-            };
         }
     }
 }
