@@ -37,7 +37,8 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
     /**
      * One follower's stream of forwarded commands. Each batch is proposed as it arrives, so its commands
      * share the leader's next raft append; results are sent back in batches as they complete
-     * ({@link Coalescer} on the completion threads), each carrying its command's id.
+     * ({@link Coalescer} on the completion threads), each carrying its command's id. Its messages are handled on
+     * the peer port's transport thread ({@link RaftMember} registers it so): proposing only enqueues.
      */
     @Override
     public StreamObserver<RaftCommandBatch> proposeStream(StreamObserver<RaftResultBatch> response) {

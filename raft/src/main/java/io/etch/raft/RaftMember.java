@@ -14,6 +14,7 @@ import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.option.ReadOnlyOption;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.JRaftUtils;
+import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.MemberAttributes;
 import io.etch.api.etchpb.RaftCommand;
 import io.etch.api.etchpb.RaftResult;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -171,7 +173,9 @@ public final class RaftMember implements AutoCloseable {
         RaftRpcServerFactory.addRaftRequestProcessors(rpcServer,
                 JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize()),
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
-        rpcServer.addService(new ForwardService(this));
+        // a follower's forwarded batches are proposed on the transport thread: Node#apply only enqueues
+        rpcServer.addService(new ForwardService(this),
+                Set.of(ForwardGrpc.getProposeStreamMethod().getFullMethodName()));
 
         if (!rpcServer.init(null)) {
             rpcServer.shutdown();

@@ -15,6 +15,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * (see {@link GrpcRpcClient}); each stream is one jraft {@link com.alipay.sofa.jraft.rpc.Connection} with
  * attributes and a close event ({@link PeerConnection}). Request frames are read on the transport thread and handed
  * to their processor's executor in arrival order (see {@link ProcessorTable}); processors without an executor share
- * this server's pool. Services added with {@link #addService} run on a separate cached pool, never on the
+ * this server's pool, and AppendEntries run on the transport thread. Services added with {@link #addService} run on
+ * a separate cached pool, except the methods named to {@link #addService(BindableService, Set)}, which run on the
  * transport thread. Thread-safe.
  */
 public final class GrpcRpcServer implements RpcServer {
@@ -58,6 +61,7 @@ public final class GrpcRpcServer implements RpcServer {
     private final MethodRegistry registry = new MethodRegistry();
     private final ProcessorTable processors;
     private final List<ConnectionClosedEventListener> closedListeners = new CopyOnWriteArrayList<>();
+    private final Set<String> transportThreadMethods = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor processorExecutor;
     private final ExecutorService serviceExecutor;
     private volatile Server server;
@@ -108,6 +112,27 @@ public final class GrpcRpcServer implements RpcServer {
     }
 
     /**
+     * As {@link #addService(BindableService)}, except that the calls of the methods named in
+     * {@code onTransportThread} run on the transport thread, like jraft's appends: a hand-off saved per message.
+     * Only for methods whose handlers never block (they may take short locks and hand work to queues).
+     *
+     * @param onTransportThread full method names ({@code package.Service/Method}) of {@code service}
+     * @return this
+     * @throws IllegalArgumentException if a name is not a method of {@code service}
+     */
+    public GrpcRpcServer addService(BindableService service, Set<String> onTransportThread) {
+        ServerServiceDefinition definition = service.bindService();
+        for (String method : onTransportThread) {
+            if (definition.getMethod(method) == null) {
+                throw new IllegalArgumentException(
+                    method + " is not a method of " + definition.getServiceDescriptor().getName());
+            }
+        }
+        transportThreadMethods.addAll(onTransportThread);
+        return addService(definition);
+    }
+
+    /**
      * Serves a jraft processor for requests of its {@code interest()} type. Usable before and after
      * {@link #init}; a second processor for the same request type replaces the first.
      *
@@ -145,7 +170,8 @@ public final class GrpcRpcServer implements RpcServer {
             .callExecutor(new ServerCallExecutorSupplier() {
                 @Override
                 public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
-                    return call.getMethodDescriptor().getFullMethodName().equals(EXCHANGE) ? null : serviceExecutor;
+                    String method = call.getMethodDescriptor().getFullMethodName();
+                    return method.equals(EXCHANGE) || transportThreadMethods.contains(method) ? null : serviceExecutor;
                 }
             })
             .fallbackHandlerRegistry(registry)

@@ -119,6 +119,30 @@ class GrpcRpcTransportTest {
         assertThat(((RpcRequests.ErrorResponse) ping).getErrorCode()).isZero();
     }
 
+    /** A service's methods named at registration run on the transport thread; an unknown name is refused. */
+    @Test
+    void namedServiceMethodsRunOnTheTransportThread() throws Exception {
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        GrpcRpcServer server = new GrpcRpcServer("127.0.0.1", 0);
+        io.grpc.BindableService echo = () -> ServerServiceDefinition.builder("etch.test.Echo")
+            .addMethod(ECHO, ServerCalls.asyncUnaryCall((req, out) -> {
+                threads.add(Thread.currentThread().getName());
+                out.onNext(StringValue.of("echo:" + req.getValue()));
+                out.onCompleted();
+            }))
+            .build();
+        assertThatThrownBy(() -> server.addService(echo, Set.of("etch.test.Echo/NoSuchMethod")))
+            .isInstanceOf(IllegalArgumentException.class);
+        server.addService(echo, Set.of(ECHO.getFullMethodName()));
+        start(server);
+
+        StringValue reply = ClientCalls.blockingUnaryCall(channels.channel("127.0.0.1", server.boundPort()),
+            ECHO, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), StringValue.of("hi"));
+        assertThat(reply.getValue()).isEqualTo("echo:hi");
+        assertThat(threads).hasSize(1);
+        assertThat(threads.get(0)).startsWith("grpc-").contains("worker");
+    }
+
     @Test
     void jraftErrorsTravelInsideTheResponseType() throws Exception {
         assertThat(RpcFactoryHelper.rpcFactory()).isInstanceOf(GrpcRaftRpcFactory.class);
