@@ -123,7 +123,11 @@ final class Forwarder {
                 return f;
             }
             try {
-                outbox.offer(cmd);
+                if (pending.size() == 1) { // nothing else in flight: send it from here
+                    outbox.offerAlone(cmd);
+                } else {
+                    outbox.offer(cmd);
+                }
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 f.completeExceptionally(new EtcdException(EtcdError.STOPPED));
                 return f;
