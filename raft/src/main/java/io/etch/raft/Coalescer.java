@@ -21,15 +21,8 @@ import org.slf4j.LoggerFactory;
  * {@code offer(c)} arrive before it runs; the drain hands {@code [a, b, c]} to the sink. An item
  * offered while the sink runs goes in the next batch, which the same drain hands over before it ends.
  *
- * <p>An item its caller knows to be alone (nothing else in flight on its stream: a single client's
- * write) can be offered with {@link #offerAlone}: when no drain is scheduled or running, the offering
- * thread drains it itself, saving the hand-off to the executor (60-150 µs on a 2-core box, see
- * {@code docs/benchmarks.md}, session 9). Under load something is always in flight, so batches keep
- * their size: a drain on the first offer of every burst would split each burst in two (session 8).
- *
- * <p>The sink should not throw (a batch it throws on is logged and dropped). It runs on the executor, or on
- * a thread in {@link #offerAlone}, never concurrently with itself; items reach it in offer order per
- * offering thread. A batch holds at most {@code maxItems} items and,
+ * <p>The sink should not throw (a batch it throws on is logged and dropped). It runs on the executor, never on an offering thread, and never concurrently with itself;
+ * items reach it in offer order per offering thread. A batch holds at most {@code maxItems} items and,
  * unless its first item alone is larger, at most {@code maxBytes} by {@code size}. Thread-safe.
  */
 final class Coalescer<T> {
@@ -66,17 +59,6 @@ final class Coalescer<T> {
         queue.add(item);
         if (draining.compareAndSet(false, true)) {
             executor.execute(this::drain);
-        }
-    }
-
-    /**
-     * As {@link #offer}, but when no drain is scheduled or running, drains on the calling thread (the sink
-     * runs here, with this item and whatever arrives meanwhile) instead of scheduling a drain.
-     */
-    void offerAlone(T item) {
-        queue.add(item);
-        if (draining.compareAndSet(false, true)) {
-            drain();
         }
     }
 

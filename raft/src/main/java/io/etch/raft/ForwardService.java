@@ -57,17 +57,8 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                 }
                 for (RaftCommand cmd : batch.getCommandsList()) {
                     member.proposeAsLeader(cmd).whenComplete((r, e) -> {
-                        RaftResult result = (e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
-                                .setId(cmd.getId()).build();
-                        boolean alone;
-                        synchronized (response) {
-                            alone = pending == 1;
-                        }
-                        if (alone) { // the stream's only command: answer from the completing thread
-                            results.offerAlone(result);
-                        } else {
-                            results.offer(result);
-                        }
+                        results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
+                                .setId(cmd.getId()).build());
                     });
                 }
             }

@@ -123,11 +123,7 @@ final class Forwarder {
                 return f;
             }
             try {
-                if (pending.size() == 1) { // nothing else in flight: send it from here
-                    outbox.offerAlone(cmd);
-                } else {
-                    outbox.offer(cmd);
-                }
+                outbox.offer(cmd);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 f.completeExceptionally(new EtcdException(EtcdError.STOPPED));
                 return f;

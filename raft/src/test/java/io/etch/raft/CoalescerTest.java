@@ -56,25 +56,6 @@ class CoalescerTest {
     }
 
     @Test
-    void anItemOfferedAloneIsSentByTheOfferingThreadOnlyWhenNoDrainIsScheduled() {
-        Coalescer<String> c = coalescer(100, 1000);
-        c.offerAlone("a");
-        assertThat(tasks).isEmpty(); // nothing scheduled: the sink ran here
-        assertThat(batches).containsExactly(List.of("a"));
-
-        c.offer("b"); // a drain is scheduled and has not run
-        c.offerAlone("c");
-        assertThat(batches).hasSize(1); // c waits for that drain instead of overtaking b
-        assertThat(tasks).hasSize(1);
-        tasks.poll().run();
-        assertThat(batches).containsExactly(List.of("a"), List.of("b", "c"));
-
-        c.offerAlone("d"); // idle again
-        assertThat(tasks).isEmpty();
-        assertThat(batches).containsExactly(List.of("a"), List.of("b", "c"), List.of("d"));
-    }
-
-    @Test
     void batchesRespectMaxItemsAndMaxBytes() {
         Coalescer<String> c = coalescer(3, 5);
         for (String s : List.of("a", "b", "c", "d", "ee", "fff", "gggggggg", "h")) {
