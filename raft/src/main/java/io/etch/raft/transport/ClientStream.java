@@ -151,7 +151,7 @@ final class ClientStream {
         runCallback(p.callback, () -> p.callback.complete(response, err));
     }
 
-    /** Completes a call with its response frame, parsing it where the callback runs (see {@link #runInline}). */
+    /** Completes a call with its response frame, parsing it where the callback runs. */
     private void answer(Pending p, ExchangeFrame frame) {
         p.cancelTimeout();
         Runnable completion = () -> {
@@ -168,22 +168,20 @@ final class ClientStream {
             }
             p.callback.complete(response, err);
         };
+        // An AppendEntries answer runs here, on the transport thread, not on the callback's executor (jraft's
+        // per-peer send thread). The leader's replicator takes its own lock, counts the vote towards the commit
+        // index, hands committed entries to the state machine's queue and sends the next entries: no step blocks,
+        // and one stream's answers reach it in arrival order, as through that single-thread executor. A hand-off
+        // saved per answer on the path of every write (60 µs at the median on the 2-core bench box, see
+        // docs/benchmarks.md, session 9); the sends that follow need no wake-up of the transport thread either.
         if (p.responsePrototype instanceof RpcRequests.AppendEntriesResponse) {
-            runInline(completion);
+            runGuarded(completion);
         } else {
             runCallback(p.callback, completion);
         }
     }
 
-    /**
-     * Runs an AppendEntries answer on the transport thread rather than on the callback's executor (jraft's
-     * per-peer send thread). The leader's replicator takes its own lock, counts the vote towards the commit index,
-     * hands committed entries to the state machine's queue and sends the next entries: no step blocks, and one
-     * stream's answers reach it in arrival order, as they would through the single-thread executor. A hand-off saved
-     * per answer, on the path of every write (60 µs at the median on the 2-core bench box, {@code
-     * docs/benchmarks.md}, session 9); sends from the transport thread also need no wake-up of it.
-     */
-    private static void runInline(Runnable completion) {
+    private static void runGuarded(Runnable completion) {
         try {
             completion.run();
         } catch (Throwable t) {
@@ -192,13 +190,7 @@ final class ClientStream {
     }
 
     private void runCallback(InvokeCallback callback, Runnable completion) {
-        Runnable task = () -> {
-            try {
-                completion.run();
-            } catch (Throwable t) {
-                LOG.error("rpc callback failed", t);
-            }
-        };
+        Runnable task = () -> runGuarded(completion);
         Executor executor = callback.executor();
         try {
             (executor != null ? executor : callbackExecutor).execute(task);
