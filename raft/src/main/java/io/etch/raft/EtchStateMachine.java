@@ -52,12 +52,23 @@ final class EtchStateMachine extends StateMachineAdapter {
     private final List<ClusterMember> cluster;
     private final RaftRoleListener roles;
     private final LongConsumer afterApply;
+    private final ForwardedProposals forwarded;
     private final java.util.concurrent.CopyOnWriteArrayList<RaftListener> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long loadedSnapshotIndex;
 
     EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
                      RaftRoleListener roles, LongConsumer afterApply) {
+        this(stores, members, cluster, roles, afterApply, new ForwardedProposals());
+    }
+
+    /**
+     * @param forwarded this member's forwarded writes, which its apply of their entries completes (an entry
+     *     with no closure of this member's: on a follower, or on a leader for entries of an earlier term)
+     */
+    EtchStateMachine(StoreHolder stores, MemberDirectory members, List<ClusterMember> cluster,
+                     RaftRoleListener roles, LongConsumer afterApply, ForwardedProposals forwarded) {
+        this.forwarded = forwarded;
         this.stores = stores;
         this.members = members;
         this.cluster = cluster;
@@ -101,7 +112,8 @@ final class EtchStateMachine extends StateMachineAdapter {
     private boolean applyChunk(Iterator iter) {
         MvccStore store = stores.applyStore();
         long applied = store.consistentIndex();
-        List<ProposalClosure> done = new ArrayList<>();
+        List<ProposalClosure> closures = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<RaftResult>> waiters = new ArrayList<>();
         List<io.etch.api.mvccpb.Event> events = List.of();
         List<RaftResult> results = new ArrayList<>();
         long lastIndex = -1;
@@ -125,11 +137,18 @@ final class EtchStateMachine extends StateMachineAdapter {
                     result = applier.apply(txn, cmd);
                     lastIndex = index;
                 }
+                java.util.concurrent.CompletableFuture<RaftResult> waiter = null;
                 if (closure instanceof ProposalClosure pc && result != null) {
-                    done.add(pc);
-                    results.add(result.toBuilder().setRaftIndex(index).setRaftTerm(iter.getTerm()).build());
+                    closures.add(pc);
+                    waiter = pc.future();
                 } else if (closure != null) {
                     closure.run(Status.OK());
+                } else if (result != null) {
+                    waiter = forwarded.take(cmd.getId());
+                }
+                if (waiter != null) {
+                    waiters.add(waiter);
+                    results.add(result.toBuilder().setRaftIndex(index).setRaftTerm(iter.getTerm()).build());
                 }
                 iter.next();
             }
@@ -139,7 +158,7 @@ final class EtchStateMachine extends StateMachineAdapter {
             }
         } catch (RuntimeException e) {
             LOG.error("apply failed; stopping the state machine", e);
-            for (ProposalClosure pc : done) {
+            for (ProposalClosure pc : closures) {
                 pc.run(new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
             }
             iter.setErrorAndRollback(1, new Status(RaftError.ESTATEMACHINE, "apply failed: %s", e));
@@ -152,7 +171,7 @@ final class EtchStateMachine extends StateMachineAdapter {
             }
             afterApply.accept(lastIndex);
         }
-        Completions.complete(done.size(), i -> done.get(i).complete(results.get(i)));
+        Completions.complete(waiters.size(), i -> waiters.get(i).complete(results.get(i)));
         return true;
     }
 

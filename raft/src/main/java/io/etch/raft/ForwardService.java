@@ -55,6 +55,7 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                 synchronized (response) {
                     pending += batch.getCommandsCount();
                 }
+                member.forwardsArrived(batch.getCommandsCount());
                 for (RaftCommand cmd : batch.getCommandsList()) {
                     member.proposeAsLeader(cmd).whenComplete((r, e) -> {
                         results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
@@ -64,6 +65,7 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
             }
 
             private void send(List<RaftResult> batch) {
+                member.forwardsAnswered(batch.size());
                 synchronized (response) {
                     response.onNext(RaftResultBatch.newBuilder().addAllResults(batch).build());
                     pending -= batch.size();

@@ -115,6 +115,40 @@ class EtchStateMachineApplyTest {
     }
 
     /**
+     * On a follower (no closures), the entry of a write this member forwarded completes that write with the
+     * result of applying it here, with its index and term; an entry of another member's, or a forwarded write
+     * already answered, is not looked for again.
+     */
+    @Test
+    void aForwardedWriteIsAnsweredByThisMembersOwnApply() throws Exception {
+        try (StoreHolder stores = new StoreHolder(tmp.resolve("kv"))) {
+            ClusterMember self = new ClusterMember(1, "m1", List.of("http://127.0.0.1:1"));
+            ForwardedProposals forwarded = new ForwardedProposals();
+            java.util.concurrent.CompletableFuture<RaftResult> mine = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<RaftResult> answered = new java.util.concurrent.CompletableFuture<>();
+            forwarded.watch(41, mine);
+            forwarded.watch(43, answered);
+            answered.complete(RaftResult.getDefaultInstance()); // the leader's result came first
+            EtchStateMachine fsm = new EtchStateMachine(stores, new MemberDirectory(), List.of(self),
+                    new RaftRoleListener(), index -> { }, forwarded);
+            fsm.onApply(new Entries(List.of(put("a").toBuilder().setId(40).build(), put("b").toBuilder().setId(41).build(),
+                    put("c").toBuilder().setId(43).build())) {
+                @Override
+                public long getTerm() {
+                    return 7;
+                }
+            });
+            RaftResult r = mine.getNow(null);
+            assertThat(r).isNotNull();
+            assertThat(List.of(r.getRaftIndex(), r.getRaftTerm(), r.getPut().getHeader().getRevision()))
+                    .containsExactly(2L, 7L, 3L);
+            assertThat(answered.getNow(null)).isEqualTo(RaftResult.getDefaultInstance());
+            assertThat(forwarded.take(41)).isNull();
+            assertThat(forwarded.take(43)).isNull();
+        }
+    }
+
+    /**
      * A proposal completes with its entry's raft index and term (a follower that forwarded it learns from
      * them that the entry is committed: CommitLearner), and a proposal's closure is not run as well.
      */

@@ -49,6 +49,7 @@ final class ClientStream {
     private final ClientCall<ExchangeFrame, ExchangeFrame> call;
     private final Executor callbackExecutor;
     private final ScheduledExecutorService timer;
+    private final Runnable afterAppendAnswer;
     private final SerialExecutor writes = new SerialExecutor();
     private final ConcurrentMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong lastCallId = new AtomicLong();
@@ -61,13 +62,16 @@ final class ClientStream {
      * @param channel the peer's channel, whose callbacks run on the transport thread
      * @param callbackExecutor runs callbacks whose {@link InvokeCallback#executor()} is null
      * @param timer runs call timeouts
+     * @param afterAppendAnswer runs on the transport thread after each AppendEntries answer has been handled
+     *     (see {@link GrpcRpcClient#setAppendAnswerListener}); must not block
      */
     ClientStream(Endpoint endpoint, ManagedChannel channel, Executor callbackExecutor,
-                 ScheduledExecutorService timer) {
+                 ScheduledExecutorService timer, Runnable afterAppendAnswer) {
         this.endpoint = endpoint;
         this.channel = channel;
         this.callbackExecutor = callbackExecutor;
         this.timer = timer;
+        this.afterAppendAnswer = afterAppendAnswer;
         // A call inherits the gRPC Context current when it is created, and is cancelled with it: a stream
         // opened while a server call runs (a peer request being handled) would end with that call.
         io.grpc.Context previous = io.grpc.Context.ROOT.attach();
@@ -176,6 +180,7 @@ final class ClientStream {
         // docs/benchmarks.md, session 9); the sends that follow need no wake-up of the transport thread either.
         if (p.responsePrototype instanceof RpcRequests.AppendEntriesResponse) {
             runGuarded(completion);
+            runGuarded(afterAppendAnswer);
         } else {
             runCallback(p.callback, completion);
         }

@@ -69,6 +69,7 @@ public final class GrpcRpcClient implements RpcClient {
     private final ExecutorService callbackExecutor;
     private final ScheduledThreadPoolExecutor scheduler; // call timeouts and reconnects
     private volatile boolean shutDown;
+    private volatile java.util.function.Consumer<Endpoint> appendAnswerListener;
 
     /** @param tls peer TLS, {@code null} for plaintext */
     public GrpcRpcClient(PeerTls tls) {
@@ -122,6 +123,23 @@ public final class GrpcRpcClient implements RpcClient {
         ManagedChannel ch = channels.remove(endpoint);
         if (ch != null) {
             ch.shutdownNow();
+        }
+    }
+
+    /**
+     * Sets what runs after each AppendEntries answer (heartbeats included) has been handed to jraft's
+     * replicator, on the transport thread that received it, with the endpoint of the peer that answered: the
+     * moment a leader's commit index may have moved. Replaces any earlier listener; {@code null} removes it.
+     * The listener must not block.
+     */
+    public void setAppendAnswerListener(java.util.function.Consumer<Endpoint> listener) {
+        this.appendAnswerListener = listener;
+    }
+
+    private void appendAnswered(Endpoint peer) {
+        java.util.function.Consumer<Endpoint> l = appendAnswerListener;
+        if (l != null) {
+            l.accept(peer);
         }
     }
 
@@ -193,7 +211,8 @@ public final class GrpcRpcClient implements RpcClient {
             if (current != null && !current.isClosed() && current.channel() == ch) {
                 return current;
             }
-            ClientStream opened = new ClientStream(endpoint, ch, callbackExecutor, scheduler);
+            ClientStream opened = new ClientStream(endpoint, ch, callbackExecutor, scheduler,
+                () -> appendAnswered(endpoint));
             boolean published = current == null ? streams.putIfAbsent(endpoint, opened) == null
                 : streams.replace(endpoint, current, opened);
             if (!published) { // another thread opened one first: use that

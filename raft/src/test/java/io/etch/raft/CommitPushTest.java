@@ -1,0 +1,88 @@
+package io.etch.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.alipay.sofa.jraft.util.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CommitPushTest {
+    private static final Endpoint F1 = new Endpoint("127.0.0.1", 2380);
+    private static final Endpoint F2 = new Endpoint("127.0.0.1", 12380);
+
+    private long committed;
+    private long lastLog;
+    private boolean leading = true;
+    private boolean forwardsWaiting = true;
+    private boolean stepDown;
+    private final List<String> heartbeats = new ArrayList<>();
+
+    private final CommitPush push = new CommitPush(new CommitPush.Leader() {
+        @Override
+        public long committedIndex() {
+            if (stepDown) {
+                throw new IllegalStateException("not leader");
+            }
+            return committed;
+        }
+
+        @Override
+        public long lastLogIndex() {
+            return lastLog;
+        }
+
+        @Override
+        public void heartbeat(Endpoint peer) {
+            heartbeats.add(peer.getPort() + "@" + committed);
+        }
+    }, () -> leading, () -> forwardsWaiting);
+
+    private void answer(Endpoint from, long commitIndex, long last) {
+        committed = commitIndex;
+        lastLog = last;
+        push.afterAppendAnswer(from);
+    }
+
+    @Test
+    void eachFollowerGetsANewCommitIndexOnceWhenItAnswers() {
+        answer(F1, 5, 5);
+        answer(F1, 5, 5); // its heartbeat's answer
+        answer(F2, 5, 5); // the slower follower: its answer does not move the commit index, it still needs it
+        answer(F2, 5, 5);
+        answer(F1, 6, 6);
+        assertThat(heartbeats).containsExactly("2380@5", "12380@5", "2380@6");
+    }
+
+    @Test
+    void entriesAfterTheCommitIndexCarryItThemselves() {
+        answer(F1, 5, 9);
+        answer(F2, 7, 9);
+        assertThat(heartbeats).isEmpty();
+        answer(F1, 9, 9); // the last one in flight: nothing else would carry it
+        assertThat(heartbeats).containsExactly("2380@9");
+    }
+
+    @Test
+    void nothingIsPushedWithoutAForwardedWriteWaitingOrWhenNotLeading() {
+        forwardsWaiting = false;
+        answer(F1, 5, 5);
+        forwardsWaiting = true;
+        leading = false;
+        answer(F1, 6, 6);
+        assertThat(heartbeats).isEmpty();
+        leading = true;
+        answer(F1, 6, 6);
+        assertThat(heartbeats).containsExactly("2380@6");
+    }
+
+    @Test
+    void aLeaderThatSteppedDownMeanwhileSendsNothing() {
+        stepDown = true;
+        answer(F1, 5, 5);
+        assertThat(heartbeats).isEmpty();
+        stepDown = false;
+        answer(F1, 5, 5);
+        assertThat(heartbeats).containsExactly("2380@5");
+    }
+}
