@@ -1,8 +1,15 @@
 package io.etch.raft;
 
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.core.LeaderCommitIndex;
+import com.alipay.sofa.jraft.core.NodeImpl;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.rpc.impl.AbstractClientService;
 import com.alipay.sofa.jraft.util.Endpoint;
+import io.etch.raft.transport.GrpcRpcClient;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Leader side of a follower's forwarded write: tells a follower about a new commit index as soon as it has
@@ -20,7 +27,7 @@ import java.util.function.BooleanSupplier;
  * one thread.
  */
 final class CommitPush {
-    /** The leader's side of raft that the push needs; implemented over jraft's node by {@link RaftMember}. */
+    /** The leader's side of raft that the push needs; over jraft's node: {@link #jraftLeader}. */
     interface Leader {
         /** The leader's commit index (jraft's ballot box), ahead of what its state machine has heard of. */
         long committedIndex();
@@ -71,5 +78,52 @@ final class CommitPush {
         } catch (IllegalStateException e) {
             // stepped down or shutting down meanwhile: the commit index travels the usual way
         }
+    }
+
+    /**
+     * Runs {@link #afterAppendAnswer} after every AppendEntries answer that {@code node}'s peer transport
+     * receives, which is where a leader's commit index moves.
+     *
+     * @return false when {@code node} does not use Etch's peer transport (then nothing is pushed)
+     */
+    boolean listenTo(Node node) {
+        if (node instanceof NodeImpl impl && impl.getRpcService() instanceof AbstractClientService svc
+                && svc.getRpcClient() instanceof GrpcRpcClient client) {
+            client.setAppendAnswerListener(this::afterAppendAnswer);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The leader side of a jraft node.
+     *
+     * @param node the member's node (null before start, when every method throws {@link IllegalStateException})
+     */
+    static Leader jraftLeader(Supplier<Node> node) {
+        return new Leader() {
+            @Override
+            public long committedIndex() {
+                return LeaderCommitIndex.committed(active());
+            }
+
+            @Override
+            public long lastLogIndex() {
+                return active().getLastLogIndex();
+            }
+
+            @Override
+            public void heartbeat(Endpoint peer) {
+                LeaderCommitIndex.heartbeat(active(), new PeerId(peer, 0));
+            }
+
+            private Node active() {
+                Node n = node.get();
+                if (n == null) {
+                    throw new IllegalStateException("not started");
+                }
+                return n;
+            }
+        };
     }
 }

@@ -77,8 +77,8 @@ public final class RaftMember implements AutoCloseable {
     private final ForwardedProposals forwardedProposals = new ForwardedProposals();
     /** Commands forwarded to this member as leader whose results have not been sent back yet. */
     private final java.util.concurrent.atomic.AtomicInteger forwardsAtLeader = new java.util.concurrent.atomic.AtomicInteger();
-    private final CommitPush commitPush = new CommitPush(new JraftLeader(), () -> roles.leaderTerm() >= 0,
-            () -> forwardsAtLeader.get() > 0);
+    private final CommitPush commitPush = new CommitPush(CommitPush.jraftLeader(() -> this.node),
+            () -> roles.leaderTerm() >= 0, () -> forwardsAtLeader.get() > 0);
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
@@ -191,7 +191,9 @@ public final class RaftMember implements AutoCloseable {
         PeerId self = PeerId.parsePeer(config.self().endpoint());
         group = new RaftGroupService(GROUP, self, options, rpcServer);
         node = group.start(true);
-        listenForAppendAnswers(node);
+        if (!commitPush.listenTo(node)) {
+            LOG.warn("the raft client is not Etch's peer transport: followers learn commit indexes the slower way");
+        }
         JraftSignals.disableDescribeDump();
         if (fsm.loadedSnapshotIndex() > 0) {
             lastSnapshotIndex.set(fsm.loadedSnapshotIndex());
@@ -318,46 +320,6 @@ public final class RaftMember implements AutoCloseable {
     /** Results of forwarded commands are on their way back to the follower. */
     void forwardsAnswered(int count) {
         forwardsAtLeader.addAndGet(-count);
-    }
-
-    /**
-     * Lets {@link CommitPush} run on the peer transport thread after each AppendEntries answer, which is where
-     * a leader's commit index moves; a node with another rpc client (not Etch's transport) goes without.
-     */
-    private void listenForAppendAnswers(Node n) {
-        if (n instanceof com.alipay.sofa.jraft.core.NodeImpl impl
-                && impl.getRpcService() instanceof com.alipay.sofa.jraft.rpc.impl.AbstractClientService svc
-                && svc.getRpcClient() instanceof io.etch.raft.transport.GrpcRpcClient client) {
-            client.setAppendAnswerListener(commitPush::afterAppendAnswer);
-        } else {
-            LOG.warn("the raft client is not Etch's peer transport: followers learn commit indexes the slower way");
-        }
-    }
-
-    /** {@link CommitPush}'s view of this member's jraft node while it leads. */
-    private final class JraftLeader implements CommitPush.Leader {
-        @Override
-        public long committedIndex() {
-            return com.alipay.sofa.jraft.core.LeaderCommitIndex.committed(activeNode());
-        }
-
-        @Override
-        public long lastLogIndex() {
-            return activeNode().getLastLogIndex();
-        }
-
-        @Override
-        public void heartbeat(com.alipay.sofa.jraft.util.Endpoint peer) {
-            com.alipay.sofa.jraft.core.LeaderCommitIndex.heartbeat(activeNode(), new PeerId(peer, 0));
-        }
-
-        private Node activeNode() {
-            Node n = node;
-            if (n == null) {
-                throw new IllegalStateException("not started");
-            }
-            return n;
-        }
     }
 
     /** Proposes on this member, which must lead; used by the peer Forward service. */
