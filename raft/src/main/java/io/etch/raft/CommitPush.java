@@ -8,6 +8,7 @@ import com.alipay.sofa.jraft.rpc.impl.AbstractClientService;
 import com.alipay.sofa.jraft.util.Endpoint;
 import io.etch.raft.transport.GrpcRpcClient;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -41,7 +42,8 @@ final class CommitPush {
 
     private final Leader leader;
     private final BooleanSupplier leading;
-    private final BooleanSupplier forwardsWaiting;
+    /** Commands forwarded to this member as leader whose results have not been sent back yet. */
+    private final AtomicInteger forwardsWaiting = new AtomicInteger();
     /** The highest commit index pushed to each follower so far. */
     private final ConcurrentHashMap<Endpoint, Long> pushed = new ConcurrentHashMap<>();
 
@@ -49,12 +51,28 @@ final class CommitPush {
      * @param leader the node's leader side; its methods may throw {@link IllegalStateException} when the node
      *     is not (or no longer) an active leader, which skips the push
      * @param leading whether this member leads in its current term (cheap; no lock)
-     * @param forwardsWaiting whether some follower's forwarded write has not had its result yet
      */
-    CommitPush(Leader leader, BooleanSupplier leading, BooleanSupplier forwardsWaiting) {
+    CommitPush(Leader leader, BooleanSupplier leading) {
         this.leader = leader;
         this.leading = leading;
-        this.forwardsWaiting = forwardsWaiting;
+    }
+
+    /**
+     * A follower's forwarded commands arrived at this member as leader ({@link ForwardService}).
+     *
+     * @param count how many; each is matched by a later {@link #forwardsAnswered}
+     */
+    void forwardsArrived(int count) {
+        forwardsWaiting.addAndGet(count);
+    }
+
+    /**
+     * Results of forwarded commands are on their way back to their follower.
+     *
+     * @param count how many, of those counted by {@link #forwardsArrived}
+     */
+    void forwardsAnswered(int count) {
+        forwardsWaiting.addAndGet(-count);
     }
 
     /**
@@ -64,7 +82,7 @@ final class CommitPush {
      * @param peer the follower whose AppendEntries answer (or heartbeat answer) was just handled
      */
     void afterAppendAnswer(Endpoint peer) {
-        if (!forwardsWaiting.getAsBoolean() || !leading.getAsBoolean()) {
+        if (forwardsWaiting.get() <= 0 || !leading.getAsBoolean()) {
             return;
         }
         try {

@@ -17,9 +17,15 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
     /** Most bytes of results (or of forwarded commands) per message; a larger single one goes alone. */
     static final long MAX_BATCH_BYTES = 4L << 20;
     private final RaftMember member;
+    private final CommitPush commitPush;
 
-    ForwardService(RaftMember member) {
+    /**
+     * @param member the member whose node proposes the forwarded commands
+     * @param commitPush counts the forwarded commands that wait for their result (it pushes only then)
+     */
+    ForwardService(RaftMember member, CommitPush commitPush) {
         this.member = member;
+        this.commitPush = commitPush;
     }
 
     @Override
@@ -55,7 +61,7 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                 synchronized (response) {
                     pending += batch.getCommandsCount();
                 }
-                member.forwardsArrived(batch.getCommandsCount());
+                commitPush.forwardsArrived(batch.getCommandsCount());
                 for (RaftCommand cmd : batch.getCommandsList()) {
                     member.proposeAsLeader(cmd).whenComplete((r, e) -> {
                         results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
@@ -65,7 +71,7 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
             }
 
             private void send(List<RaftResult> batch) {
-                member.forwardsAnswered(batch.size());
+                commitPush.forwardsAnswered(batch.size());
                 synchronized (response) {
                     response.onNext(RaftResultBatch.newBuilder().addAllResults(batch).build());
                     pending -= batch.size();

@@ -75,10 +75,8 @@ public final class RaftMember implements AutoCloseable {
     private final RaftLogFactory logFactory = new RaftLogFactory();
     private final CommitLearner commitLearner = new CommitLearner(() -> this.node, logFactory::termInLog);
     private final ForwardedProposals forwardedProposals = new ForwardedProposals();
-    /** Commands forwarded to this member as leader whose results have not been sent back yet. */
-    private final java.util.concurrent.atomic.AtomicInteger forwardsAtLeader = new java.util.concurrent.atomic.AtomicInteger();
     private final CommitPush commitPush = new CommitPush(CommitPush.jraftLeader(() -> this.node),
-            () -> roles.leaderTerm() >= 0, () -> forwardsAtLeader.get() > 0);
+            () -> roles.leaderTerm() >= 0);
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
@@ -180,7 +178,7 @@ public final class RaftMember implements AutoCloseable {
                 JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize()),
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
         // a follower's forwarded batches are proposed on the transport thread: Node#apply only enqueues
-        rpcServer.addService(new ForwardService(this),
+        rpcServer.addService(new ForwardService(this, commitPush),
                 Set.of(ForwardGrpc.getProposeStreamMethod().getFullMethodName()));
 
         if (!rpcServer.init(null)) {
@@ -310,16 +308,6 @@ public final class RaftMember implements AutoCloseable {
         CompletableFuture<RaftResult> out = new CompletableFuture<>();
         attempt(cmd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), out);
         return out;
-    }
-
-    /** A follower's forwarded commands arrived at this member (as leader); see {@link CommitPush}. */
-    void forwardsArrived(int count) {
-        forwardsAtLeader.addAndGet(count);
-    }
-
-    /** Results of forwarded commands are on their way back to the follower. */
-    void forwardsAnswered(int count) {
-        forwardsAtLeader.addAndGet(-count);
     }
 
     /** Proposes on this member, which must lead; used by the peer Forward service. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.alipay.sofa.jraft.util.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CommitPushTest {
@@ -14,7 +15,6 @@ class CommitPushTest {
     private long committed;
     private long lastLog;
     private boolean leading = true;
-    private boolean forwardsWaiting = true;
     private boolean stepDown;
     private final List<String> heartbeats = new ArrayList<>();
 
@@ -36,7 +36,12 @@ class CommitPushTest {
         public void heartbeat(Endpoint peer) {
             heartbeats.add(peer.getPort() + "@" + committed);
         }
-    }, () -> leading, () -> forwardsWaiting);
+    }, () -> leading);
+
+    @BeforeEach
+    void oneForwardedWriteWaits() {
+        push.forwardsArrived(1);
+    }
 
     private void answer(Endpoint from, long commitIndex, long last) {
         committed = commitIndex;
@@ -65,9 +70,10 @@ class CommitPushTest {
 
     @Test
     void nothingIsPushedWithoutAForwardedWriteWaitingOrWhenNotLeading() {
-        forwardsWaiting = false;
+        push.forwardsArrived(2);
+        push.forwardsAnswered(3);
         answer(F1, 5, 5);
-        forwardsWaiting = true;
+        push.forwardsArrived(1);
         leading = false;
         answer(F1, 6, 6);
         assertThat(heartbeats).isEmpty();
