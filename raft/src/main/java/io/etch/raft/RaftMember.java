@@ -31,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -154,7 +153,7 @@ public final class RaftMember implements AutoCloseable {
         // jraft pings a peer it has no connection to before each (pre-)vote, on the election timer's
         // thread, and waits up to this long (1 s by default) for the answer: a peer still starting up
         // must not hold a campaign back that long. Two heartbeats, as the first election timeout.
-        options.setRpcConnectTimeoutMs(Math.min(options.getRpcConnectTimeoutMs(), firstElectionMs()));
+        options.setRpcConnectTimeoutMs(Math.min(options.getRpcConnectTimeoutMs(), FirstElection.timeoutMs(config)));
         options.setServiceFactory(logFactory);
         options.setLogUri(config.dataDir().resolve("log").toString());
         options.setRaftMetaUri(config.dataDir().resolve("meta").toString());
@@ -170,7 +169,7 @@ public final class RaftMember implements AutoCloseable {
         raftOptions.setElectionHeartbeatFactor(Math.max(2, config.electionTimeoutMs() / config.heartbeatIntervalMs()));
         raftOptions.setReadOnlyOptions(ReadOnlyOption.ReadOnlySafe);
         int electionDelayMs = raftOptions.getMaxElectionDelayMs();
-        raftOptions.setMaxElectionDelayMs(Math.min(electionDelayMs, firstElectionMs()));
+        raftOptions.setMaxElectionDelayMs(Math.min(electionDelayMs, FirstElection.timeoutMs(config)));
         options.setRaftOptions(raftOptions);
 
         rpcServer = new GrpcRpcServer(config.listenPeerHost(), config.listenPeerPort());
@@ -197,7 +196,8 @@ public final class RaftMember implements AutoCloseable {
             lastSnapshotIndex.set(fsm.loadedSnapshotIndex());
         }
         connectPeers();
-        shortenFirstElection(raftOptions, electionDelayMs);
+        FirstElection.shorten(node, raftOptions, electionDelayMs, config, timer,
+                () -> roles.leaderChanges() > 0 || closed.get(), closed::get);
         LOG.info("raft member {} ({}) started on {}", config.self().name(),
                 MemberIds.hex(config.self().id()), config.self().endpoint());
         publish(MemberAttributes.newBuilder()
@@ -205,51 +205,6 @@ public final class RaftMember implements AutoCloseable {
                 .setName(config.self().name())
                 .addAllClientUrls(clientUrls)
                 .build());
-    }
-
-    /**
-     * The first election after a start comes sooner, as etcd's fast-forwarded election ticks on a restart
-     * ({@code EtcdServer.adjustTicks}, which leaves one or two ticks before a campaign): jraft otherwise
-     * waits {@code election-timeout} plus a random delay of up to 1 s before its first pre-vote, about 1.5 s
-     * of a whole-cluster restart. Both parts become {@link #firstElectionMs} until this member has seen a
-     * leader; then they go back to the configured values, so later elections (and the leader's lease and
-     * heartbeats) are unchanged. Pre-vote keeps an early campaign from disturbing a leader that the other
-     * members still hear.
-     */
-    private void shortenFirstElection(RaftOptions raftOptions, int electionDelayMs) {
-        int shortMs = firstElectionMs();
-        if (shortMs >= config.electionTimeoutMs()) {
-            raftOptions.setMaxElectionDelayMs(electionDelayMs);
-            return;
-        }
-        node.resetElectionTimeoutMs(shortMs);
-        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
-        Runnable check = () -> {
-            if (roles.leaderChanges() > 0 || closed.get()) {
-                raftOptions.setMaxElectionDelayMs(electionDelayMs);
-                if (!closed.get()) {
-                    node.resetElectionTimeoutMs(config.electionTimeoutMs());
-                }
-                synchronized (task) {
-                    if (task[0] != null) {
-                        task[0].cancel(false);
-                    }
-                }
-            }
-        };
-        try {
-            synchronized (task) {
-                task[0] = timer.scheduleWithFixedDelay(check, config.heartbeatIntervalMs() / 2,
-                        config.heartbeatIntervalMs() / 2, TimeUnit.MILLISECONDS);
-            }
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            raftOptions.setMaxElectionDelayMs(electionDelayMs);
-        }
-    }
-
-    /** The first election timeout and its random spread: two heartbeats, or a fifth of the election timeout. */
-    private int firstElectionMs() {
-        return Math.max(2 * config.heartbeatIntervalMs(), config.electionTimeoutMs() / 5);
     }
 
     /**
