@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The two phases shared by {@code watch} and {@code watch-latency}:
+ * The two phases of {@code watch}:
  *
  * <ol>
  *   <li>create {@code streams × watchesPerStream} watchers over the connections (stream {@code s} on

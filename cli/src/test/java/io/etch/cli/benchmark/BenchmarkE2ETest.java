@@ -69,6 +69,15 @@ class BenchmarkE2ETest {
     }
 
     @Test
+    void watchLatencyCountsEveryWatcherOfEveryPut() throws Exception {
+        // 5 watchers over 3 connections: streams of 2, 2 and 1 watchers, and the puts on a fourth connection
+        Run r = etchctl("benchmark", "--endpoints", cluster.endpoints(), "--clients", "5", "--conns", "3",
+                "-w", "json", "watch-latency", "--total", "20", "--put-rate", "200");
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertCounts(r.jsonLine("watch-latency"), 100);
+    }
+
+    @Test
     void metricsEndpointServesResidentMemory() {
         LocalEtchCluster.HttpResult m = LocalEtchCluster.get(cluster.clientUrl(1) + "/metrics");
         assertThat(m.status()).isEqualTo(200);
