@@ -6,6 +6,8 @@ import io.etch.api.etcdserverpb.LeaseGrpc;
 import io.etch.api.etcdserverpb.LeaseKeepAliveRequest;
 import io.etch.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etch.api.etcdserverpb.LeaseRevokeRequest;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +18,9 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code benchmark lease-keepalive} (etcd {@code tools/benchmark/cmd/lease.go}): each client grants a
  * lease (TTL 100 s), then {@code --total} keep-alives are shared by the clients, one in flight per
- * client. Each client keeps one LeaseKeepAlive stream open (etcd's tool opens one per request with
- * {@code KeepAliveOnce}); the latency is request sent → response received. Leases are revoked at the end.
+ * client. Each keep-alive is clientv3's {@code KeepAliveOnce}: a LeaseKeepAlive stream opened for it, one
+ * request, one response, the stream cancelled; the latency is from opening the stream to the response.
+ * Leases are revoked at the end (etcd's tool leaves them to expire).
  */
 @Command(name = "lease-keepalive", mixinStandardHelpOptions = true, description = "Benchmark lease keepalive")
 final class LeaseKeepaliveCommand implements Callable<Integer> {
@@ -32,15 +35,14 @@ final class LeaseKeepaliveCommand implements Callable<Integer> {
         int clients = Math.max(1, parent.global.clients);
         try (Connections conns = parent.connect(1)) {
             long[] leases = new long[clients];
-            KeepAliveStream[] streams = new KeepAliveStream[clients];
+            LeaseGrpc.LeaseStub[] stubs = new LeaseGrpc.LeaseStub[clients];
             try {
                 for (int c = 0; c < clients; c++) {
                     LeaseGrantResponse g = LeaseGrpc.newBlockingStub(conns.forClient(c))
                             .withDeadlineAfter(30, TimeUnit.SECONDS)
                             .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(100).build());
                     leases[c] = g.getID();
-                    streams[c] = new KeepAliveStream();
-                    streams[c].requests = LeaseGrpc.newStub(conns.forClient(c)).leaseKeepAlive(streams[c]);
+                    stubs[c] = LeaseGrpc.newStub(conns.forClient(c));
                 }
             } catch (RuntimeException e) {
                 System.err.println("lease grant failed: " + Recorder.describe(e));
@@ -49,10 +51,9 @@ final class LeaseKeepaliveCommand implements Callable<Integer> {
             Recorder rec = new Recorder("lease-keepalive");
             try (Progress bar = parent.progress(total)) {
                 new ClosedLoop(clients, total, new RateLimiter(0), rec, bar,
-                        (client, seq, done) -> streams[client].send(leases[client], done)).run();
+                        (client, seq, done) -> KeepAliveOnce.send(stubs[client], leases[client], done)).run();
             }
             for (int c = 0; c < clients; c++) {
-                streams[c].close();
                 try {
                     LeaseGrpc.newBlockingStub(conns.forClient(c)).withDeadlineAfter(5, TimeUnit.SECONDS)
                             .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(leases[c]).build());
@@ -64,65 +65,59 @@ final class LeaseKeepaliveCommand implements Callable<Integer> {
         }
     }
 
-    /** One client's keep-alive stream with at most one request in flight. */
-    private static final class KeepAliveStream implements StreamObserver<LeaseKeepAliveResponse> {
-        StreamObserver<LeaseKeepAliveRequest> requests;
-        private ClosedLoop.Done pending;
-        private Throwable failed;
+    /**
+     * One keep-alive as clientv3's {@code KeepAliveOnce} does it ({@code clientv3/lease.go keepAliveOnce}): a
+     * LeaseKeepAlive stream of its own, one request, the first response, then the stream cancelled.
+     */
+    private static final class KeepAliveOnce
+            implements ClientResponseObserver<LeaseKeepAliveRequest, LeaseKeepAliveResponse> {
+        private final ClosedLoop.Done done;
+        private ClientCallStreamObserver<LeaseKeepAliveRequest> call;
+        private boolean finished; // guarded by this
 
-        void send(long id, ClosedLoop.Done done) {
-            Throwable f;
-            synchronized (this) {
-                f = failed;
-                if (f == null) {
-                    pending = done;
-                    requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
-                }
-            }
-            if (f != null) {
-                done.failed(f);
-            }
+        KeepAliveOnce(ClosedLoop.Done done) {
+            this.done = done;
+        }
+
+        static void send(LeaseGrpc.LeaseStub stub, long id, ClosedLoop.Done done) {
+            StreamObserver<LeaseKeepAliveRequest> requests = stub.leaseKeepAlive(new KeepAliveOnce(done));
+            requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<LeaseKeepAliveRequest> requestStream) {
+            call = requestStream;
+        }
+
+        private synchronized boolean finish() {
+            boolean first = !finished;
+            finished = true;
+            return first;
         }
 
         @Override
         public void onNext(LeaseKeepAliveResponse r) {
-            ClosedLoop.Done d;
-            synchronized (this) {
-                d = pending;
-                pending = null;
+            if (!finish()) {
+                return;
             }
-            if (d != null) {
-                if (r.getTTL() <= 0) {
-                    d.failed(new IllegalStateException("lease " + r.getID() + " expired or not found"));
-                } else {
-                    d.ok();
-                }
+            call.cancel("keep-alive answered", null);
+            if (r.getTTL() <= 0) {
+                done.failed(new IllegalStateException("etcdserver: requested lease not found"));
+            } else {
+                done.ok();
             }
         }
 
         @Override
         public void onError(Throwable t) {
-            ClosedLoop.Done d;
-            synchronized (this) {
-                failed = t;
-                d = pending;
-                pending = null;
-            }
-            if (d != null) {
-                d.failed(t);
+            if (finish()) {
+                done.failed(t);
             }
         }
 
         @Override
         public void onCompleted() {
-            onError(new IllegalStateException("keep-alive stream closed by the server"));
-        }
-
-        synchronized void close() {
-            if (failed == null) {
-                failed = new IllegalStateException("closed");
-                requests.onCompleted();
-            }
+            onError(new IllegalStateException("keep-alive stream closed by the server before its answer"));
         }
     }
 }

@@ -78,6 +78,14 @@ class BenchmarkE2ETest {
     }
 
     @Test
+    void leaseKeepaliveOneStreamPerRequest() throws Exception {
+        Run r = etchctl("benchmark", "--endpoints", cluster.endpoints(), "--clients", "4", "--conns", "2",
+                "-w", "json", "lease-keepalive", "--total", "60");
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertCounts(r.jsonLine("lease-keepalive"), 60);
+    }
+
+    @Test
     void metricsEndpointServesResidentMemory() {
         LocalEtchCluster.HttpResult m = LocalEtchCluster.get(cluster.clientUrl(1) + "/metrics");
         assertThat(m.status()).isEqualTo(200);
