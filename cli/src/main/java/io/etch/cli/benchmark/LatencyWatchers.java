@@ -111,6 +111,14 @@ final class LatencyWatchers implements AutoCloseable {
         return failure.get();
     }
 
+    /** Records the first failure; {@link #awaitCreated} then returns at once with it. */
+    private void fail(Throwable t) {
+        failure.compareAndSet(null, t);
+        while (created.getCount() > 0) {
+            created.countDown();
+        }
+    }
+
     @Override
     public void close() {
         for (Stream s : streams) {
@@ -136,6 +144,10 @@ final class LatencyWatchers implements AutoCloseable {
         @Override
         public void onNext(WatchResponse r) {
             long now = System.nanoTime();
+            if (r.getCanceled()) { // a refused create (created and canceled) or a watch ended by the server
+                fail(new IllegalStateException("watch canceled: " + r.getCancelReason()));
+                return;
+            }
             if (r.getCreated()) {
                 Integer w;
                 synchronized (this) {
@@ -145,10 +157,6 @@ final class LatencyWatchers implements AutoCloseable {
                     byWatchId.put(r.getWatchId(), w);
                     created.countDown();
                 }
-                return;
-            }
-            if (r.getCanceled()) {
-                failure.compareAndSet(null, new IllegalStateException("watch canceled: " + r.getCancelReason()));
                 return;
             }
             Integer w = byWatchId.get(r.getWatchId());
@@ -163,7 +171,7 @@ final class LatencyWatchers implements AutoCloseable {
             synchronized (this) {
                 closed = true;
             }
-            failure.compareAndSet(null, t);
+            fail(t);
         }
 
         @Override
