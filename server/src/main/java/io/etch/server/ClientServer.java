@@ -35,16 +35,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * HTTP/1.1 connections to {@code /health}, {@code /version}, {@code /metrics} and the {@code /v3/} JSON
  * gateway.
  *
- * <p>Threads: KV and Cluster calls never block (reads are short RocksDB reads, writes and read barriers are
- * asynchronous), so they run on the connection's event loop, with no thread hop per request; the other
- * services run on a pool of threads that may block. Limits as etcd's: messages up to
+ * <p>Threads: KV, Lease and Cluster calls never block (reads are short RocksDB reads; writes, read barriers
+ * and a follower's forwarded keep-alives are asynchronous; the leader renews a lease in memory), so they run
+ * on the connection's event loop, with no thread hop per request or stream event; the other services run on
+ * a pool of threads that may block. Limits as etcd's: messages up to
  * {@code --max-request-bytes} + 512 KiB (etcd's MaxRecvMsgSize), client pings as often as every 5 s
  * allowed with or without calls, a server ping after 2 h of silence with a 20 s timeout, no limit on
  * concurrent streams and no request deadline of our own (watch streams live forever).
  */
 final class ClientServer implements AutoCloseable {
     /** The services whose calls run on the event loop. */
-    private static final Set<String> NON_BLOCKING_SERVICES = Set.of("etcdserverpb.KV", "etcdserverpb.Cluster");
+    private static final Set<String> NON_BLOCKING_SERVICES = Set.of("etcdserverpb.KV", "etcdserverpb.Lease",
+            "etcdserverpb.Cluster");
 
     private final List<URI> urls;
     private final Server server;
