@@ -30,7 +30,8 @@ public final class BenchmarkCommand {
         String cacert;
         String cert;
         String key;
-        long dialTimeoutSeconds = 10;
+        /** Set by {@code --dial-timeout}; 0 or less means the default of 10 s. */
+        long dialTimeoutMillis;
         String writeOut = "simple";
         String progress = "auto";
 
@@ -47,7 +48,7 @@ public final class BenchmarkCommand {
         }
 
         long dialTimeoutMs() {
-            return TimeUnit.SECONDS.toMillis(dialTimeoutSeconds <= 0 ? 10 : dialTimeoutSeconds);
+            return dialTimeoutMillis > 0 ? dialTimeoutMillis : TimeUnit.SECONDS.toMillis(10);
         }
 
         boolean json() {
@@ -100,10 +101,32 @@ public final class BenchmarkCommand {
         global.key = v;
     }
 
-    @Option(names = "--dial-timeout", scope = ScopeType.INHERIT,
-            description = "dial timeout in seconds for client connections (default 10)")
-    void dialTimeout(long v) {
-        global.dialTimeoutSeconds = v;
+    @Option(names = "--dial-timeout", scope = ScopeType.INHERIT, paramLabel = "<duration>",
+            description = "dial timeout for client connections, as etcd's tool takes it (10s, 500ms, 1m30s; "
+                    + "a bare number is seconds; default 10s)")
+    void dialTimeout(String v) {
+        global.dialTimeoutMillis = parseDialTimeout(v);
+    }
+
+    /**
+     * A Go-style duration of whole units ({@code 10s}, {@code 1.5s}, {@code 500ms}, {@code 1m30s},
+     * {@code 1h}) or a bare number of seconds, in milliseconds.
+     *
+     * @throws picocli.CommandLine.TypeConversionException when {@code text} is neither
+     */
+    static long parseDialTimeout(String text) {
+        String t = text.trim();
+        try {
+            if (t.matches("\\d+")) {
+                return TimeUnit.SECONDS.toMillis(Long.parseLong(t));
+            }
+            if (t.endsWith("ms")) {
+                return (long) Double.parseDouble(t.substring(0, t.length() - 2));
+            }
+            return java.time.Duration.parse("PT" + t.toUpperCase(java.util.Locale.ROOT)).toMillis();
+        } catch (RuntimeException e) {
+            throw new picocli.CommandLine.TypeConversionException("invalid duration \"" + text + "\"");
+        }
     }
 
     @Option(names = {"-w", "--write-out"}, scope = ScopeType.INHERIT,

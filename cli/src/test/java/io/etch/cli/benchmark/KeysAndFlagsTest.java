@@ -1,6 +1,7 @@
 package io.etch.cli.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etch.cli.EtchctlMain;
 import java.util.List;
@@ -60,6 +61,20 @@ class KeysAndFlagsTest {
         assertThat(put.total).isEqualTo(5);
         assertThat(put.sequentialKeys).isTrue();
         assertThat(put.keySize).isEqualTo(8);
+    }
+
+    @Test
+    void dialTimeoutTakesGoDurationsAsEtcdsToolDoes() {
+        assertThat(BenchmarkCommand.parseDialTimeout("5s")).isEqualTo(5_000);
+        assertThat(BenchmarkCommand.parseDialTimeout("1.5s")).isEqualTo(1_500);
+        assertThat(BenchmarkCommand.parseDialTimeout("500ms")).isEqualTo(500);
+        assertThat(BenchmarkCommand.parseDialTimeout("1m30s")).isEqualTo(90_000);
+        assertThat(BenchmarkCommand.parseDialTimeout("7")).isEqualTo(7_000);
+        CommandLine.ParseResult pr = EtchctlMain.commandLine().parseArgs("benchmark", "--dial-timeout", "2s", "put");
+        BenchmarkCommand bench = (BenchmarkCommand) pr.subcommand().commandSpec().userObject();
+        assertThat(bench.global.dialTimeoutMs()).isEqualTo(2_000);
+        assertThatThrownBy(() -> EtchctlMain.commandLine().parseArgs("benchmark", "--dial-timeout", "soon", "put"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("invalid duration \"soon\"");
     }
 
     @Test
