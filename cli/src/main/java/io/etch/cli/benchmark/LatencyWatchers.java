@@ -6,7 +6,6 @@ import io.etch.api.etcdserverpb.WatchGrpc;
 import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,11 +126,9 @@ final class LatencyWatchers implements AutoCloseable {
     }
 
     /** One Watch stream and the watchers on it, by the watch id the server gave each. */
-    private final class Stream implements StreamObserver<WatchResponse> {
+    private final class Stream extends WatchStreamEnd {
         private final ArrayDeque<Integer> pendingCreates = new ArrayDeque<>();
         private final ConcurrentHashMap<Long, Integer> byWatchId = new ConcurrentHashMap<>();
-        StreamObserver<WatchRequest> requests;
-        private boolean closed;
 
         void create(int watcher, ByteString key) {
             synchronized (this) {
@@ -168,28 +165,8 @@ final class LatencyWatchers implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            synchronized (this) {
-                closed = true;
-            }
+            ended();
             fail(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            synchronized (this) {
-                closed = true;
-            }
-        }
-
-        synchronized void close() {
-            if (!closed) {
-                closed = true;
-                try {
-                    requests.onCompleted();
-                } catch (RuntimeException ignored) {
-                    // the stream is gone already
-                }
-            }
         }
     }
 }

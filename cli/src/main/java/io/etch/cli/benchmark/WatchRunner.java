@@ -8,7 +8,6 @@ import io.etch.api.etcdserverpb.WatchGrpc;
 import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.etch.api.mvccpb.Event;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -167,11 +166,9 @@ final class WatchRunner {
     }
 
     /** One Watch stream: its create requests in flight (FIFO, answered in order) and its events. */
-    private final class WatchStream implements StreamObserver<WatchResponse> {
+    private final class WatchStream extends WatchStreamEnd {
         private final ArrayDeque<Long> createStarts = new ArrayDeque<>();
         private final Progress createBar;
-        StreamObserver<WatchRequest> requests;
-        private boolean closed;
 
         WatchStream(Progress createBar) {
             this.createBar = createBar;
@@ -223,9 +220,9 @@ final class WatchRunner {
         @Override
         public void onError(Throwable t) {
             int pending;
+            ended();
             synchronized (this) {
                 pending = createStarts.size();
-                closed = true;
                 for (Long start : createStarts) {
                     createRec.failure(start, t);
                 }
@@ -235,24 +232,6 @@ final class WatchRunner {
             if (pending == 0 && !(t instanceof io.grpc.StatusRuntimeException sre
                     && sre.getStatus().getCode() == io.grpc.Status.Code.CANCELLED)) {
                 eventRec.failure(System.nanoTime(), t);
-            }
-        }
-
-        @Override
-        public void onCompleted() {
-            synchronized (this) {
-                closed = true;
-            }
-        }
-
-        synchronized void close() {
-            if (!closed) {
-                closed = true;
-                try {
-                    requests.onCompleted();
-                } catch (RuntimeException ignored) {
-                    // the stream is gone already
-                }
             }
         }
     }
