@@ -1,12 +1,9 @@
 package io.etch.cli.benchmark;
 
 import com.google.protobuf.ByteString;
-import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.etcdserverpb.WatchGrpc;
-import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.grpc.ManagedChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +73,7 @@ final class LatencyWatchers implements AutoCloseable {
             streams.add(st);
         }
         for (int w = 0; w < watchers; w++) {
-            streams.get(w % n).create(w, key);
+            streams.get(w % n).sendCreate(w, key);
         }
     }
 
@@ -126,17 +123,8 @@ final class LatencyWatchers implements AutoCloseable {
     }
 
     /** One Watch stream and the watchers on it, by the watch id the server gave each. */
-    private final class Stream extends WatchStreamEnd {
-        private final ArrayDeque<Integer> pendingCreates = new ArrayDeque<>();
+    private final class Stream extends WatchStreamEnd<Integer> {
         private final ConcurrentHashMap<Long, Integer> byWatchId = new ConcurrentHashMap<>();
-
-        void create(int watcher, ByteString key) {
-            synchronized (this) {
-                pendingCreates.add(watcher);
-                requests.onNext(WatchRequest.newBuilder()
-                        .setCreateRequest(WatchCreateRequest.newBuilder().setKey(key)).build());
-            }
-        }
 
         @Override
         public void onNext(WatchResponse r) {
@@ -146,10 +134,7 @@ final class LatencyWatchers implements AutoCloseable {
                 return;
             }
             if (r.getCreated()) {
-                Integer w;
-                synchronized (this) {
-                    w = pendingCreates.poll();
-                }
+                Integer w = createAnswered();
                 if (w != null) {
                     byWatchId.put(r.getWatchId(), w);
                     created.countDown();

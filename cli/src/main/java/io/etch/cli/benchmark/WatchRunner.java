@@ -3,13 +3,10 @@ package io.etch.cli.benchmark;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.KVGrpc;
 import io.etch.api.etcdserverpb.PutRequest;
-import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.etcdserverpb.WatchGrpc;
-import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.etch.api.mvccpb.Event;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -166,8 +163,7 @@ final class WatchRunner {
     }
 
     /** One Watch stream: its create requests in flight (FIFO, answered in order) and its events. */
-    private final class WatchStream extends WatchStreamEnd {
-        private final ArrayDeque<Long> createStarts = new ArrayDeque<>();
+    private final class WatchStream extends WatchStreamEnd<Long> {
         private final Progress createBar;
 
         WatchStream(Progress createBar) {
@@ -175,22 +171,14 @@ final class WatchRunner {
         }
 
         void create(ByteString key) {
-            long start = System.nanoTime();
-            synchronized (this) {
-                createStarts.add(start);
-                requests.onNext(WatchRequest.newBuilder()
-                        .setCreateRequest(WatchCreateRequest.newBuilder().setKey(key)).build());
-            }
+            sendCreate(System.nanoTime(), key);
         }
 
         @Override
         public void onNext(WatchResponse r) {
             long now = System.nanoTime();
             if (r.getCreated() || (r.getCanceled() && r.getEventsCount() == 0 && r.getCompactRevision() == 0)) {
-                Long start;
-                synchronized (this) {
-                    start = createStarts.poll();
-                }
+                Long start = createAnswered();
                 if (start != null) {
                     if (r.getCanceled() && !r.getCreated()) {
                         createRec.failure(start, new RuntimeException("watch canceled: " + r.getCancelReason()));
@@ -219,15 +207,11 @@ final class WatchRunner {
 
         @Override
         public void onError(Throwable t) {
-            int pending;
-            ended();
-            synchronized (this) {
-                pending = createStarts.size();
-                for (Long start : createStarts) {
-                    createRec.failure(start, t);
-                }
-                createStarts.clear();
+            List<Long> unanswered = ended();
+            for (Long start : unanswered) {
+                createRec.failure(start, t);
             }
+            int pending = unanswered.size();
             failedCreates.addAndGet(pending);
             if (pending == 0 && !(t instanceof io.grpc.StatusRuntimeException sre
                     && sre.getStatus().getCode() == io.grpc.Status.Code.CANCELLED)) {
