@@ -34,6 +34,8 @@ public final class BenchmarkCommand {
         long dialTimeoutMillis;
         String writeOut = "simple";
         String progress = "auto";
+        /** Untimed requests before the clock ({@code --warm-up}); see {@link WarmUp}. */
+        int warmUp = DEFAULT_WARM_UP;
 
         List<String> endpoints() {
             List<String> out = new ArrayList<>();
@@ -55,6 +57,9 @@ public final class BenchmarkCommand {
             return "json".equalsIgnoreCase(writeOut);
         }
     }
+
+    /** Default of {@code --warm-up}. */
+    static final int DEFAULT_WARM_UP = 2000;
 
     final Global global = new Global();
 
@@ -143,6 +148,18 @@ public final class BenchmarkCommand {
             description = "progress bar on stderr: auto (when attached to a terminal), always, never")
     void progress(String v) {
         global.progress = v;
+    }
+
+    @Option(names = "--warm-up", scope = ScopeType.INHERIT, paramLabel = "<n>",
+            description = "untimed serializable one-key Ranges sent before the clock starts, after one per "
+                    + "connection, so that the client's JIT warm-up is not measured (etchctl only; default "
+                    + DEFAULT_WARM_UP + ", 0 = only the one per connection)")
+    void warmUp(int v) {
+        if (v < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--warm-up must be 0 or more, not " + v);
+        }
+        global.warmUp = v;
     }
 
     /** A progress bar for {@code total} steps, shown per {@code --progress}. */

@@ -1,9 +1,6 @@
 package io.etch.cli.benchmark;
 
-import com.google.protobuf.ByteString;
-import io.etch.api.etcdserverpb.KVGrpc;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
-import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.api.etcdserverpb.StatusRequest;
 import io.etch.api.etcdserverpb.StatusResponse;
 import io.grpc.ConnectivityState;
@@ -25,11 +22,8 @@ import java.util.concurrent.TimeUnit;
  * the leader with {@code --target-leader}; client {@code c} uses connection {@code c mod conns}.
  * Callbacks run on Netty's event loops ({@code directExecutor}), so observers must not block.
  *
- * <p>Before a run's clock starts, {@link #open} waits for every connection to be ready and sends one
- * untimed serializable Range (one key, a local read: no raft, no revision) on each: the first call on
- * a fresh JVM loads and initialises the whole gRPC/Netty/protobuf call path, which took up to a second on
- * a loaded 2-core host and would otherwise land in the first requests' latencies (etcd's Go tool has no
- * such cost). gRPC's built-in retry is off ({@code disableRetry}): every call otherwise goes through a
+ * <p>Before a run's clock starts, {@link #open} waits for every connection to be ready and sends the
+ * untimed requests of {@link WarmUp} ({@code --warm-up}). gRPC's built-in retry is off ({@code disableRetry}): every call otherwise goes through a
  * buffering {@code RetriableStream} (on the stack in about a tenth of the client's CPU samples), and a
  * benchmark reports failures rather than retrying them. See docs/benchmarks.md, "etchctl benchmark vs etcd's own tool".
  */
@@ -71,7 +65,11 @@ final class Connections implements AutoCloseable {
             c.channels.add(channel(targets.get(i % targets.size()), ssl));
         }
         c.awaitReady(g.dialTimeoutMs());
-        c.warmUp(g.dialTimeoutMs());
+        try {
+            WarmUp.run(c.channels, g.warmUp, g.dialTimeoutMs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return c;
     }
 
@@ -136,19 +134,6 @@ final class Connections implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
-            }
-        }
-    }
-
-    /** One untimed serializable Range per connection; errors (auth, permissions) are ignored. */
-    private void warmUp(long timeoutMs) {
-        RangeRequest probe = RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0}))
-                .setSerializable(true).setLimit(1).setKeysOnly(true).build();
-        for (ManagedChannel ch : channels) {
-            try {
-                KVGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).range(probe);
-            } catch (RuntimeException e) {
-                // the run itself reports what is wrong with the connection
             }
         }
     }

@@ -50,6 +50,29 @@ class BenchmarkE2ETest {
     }
 
     @Test
+    void warmUpRequestsAreNotCountedAndWriteNothing() throws Exception {
+        long before = revision();
+        Run r = etchctl("benchmark", "--endpoints", cluster.endpoints(), "--clients", "2", "--conns", "2",
+                "--warm-up", "500", "-w", "json", "put", "--total", "10", "--key-space-size", "5");
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertCounts(r.jsonLine("put"), 10);
+        assertThat(revision()).isEqualTo(before + 10);
+    }
+
+    /** The cluster's current revision, from a serializable Range's header. */
+    private static long revision() {
+        io.grpc.ManagedChannel ch = Connections.channel(cluster.endpoints().split(",")[0], null);
+        try {
+            return io.etch.api.etcdserverpb.KVGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .range(io.etch.api.etcdserverpb.RangeRequest.newBuilder()
+                            .setKey(com.google.protobuf.ByteString.copyFromUtf8("foo")).build())
+                    .getHeader().getRevision();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    @Test
     void linearizableAndSerializableRange() throws Exception {
         for (String consistency : List.of("l", "s")) {
             Run r = etchctl("benchmark", "--endpoints", cluster.endpoints(), "--clients", "10", "--conns", "3",

@@ -78,6 +78,17 @@ class KeysAndFlagsTest {
     }
 
     @Test
+    void warmUpDefaultsAndBounds() {
+        CommandLine.ParseResult pr = EtchctlMain.commandLine().parseArgs("benchmark", "put");
+        assertThat(((BenchmarkCommand) pr.subcommand().commandSpec().userObject()).global.warmUp)
+                .isEqualTo(BenchmarkCommand.DEFAULT_WARM_UP);
+        pr = EtchctlMain.commandLine().parseArgs("benchmark", "put", "--warm-up", "0");
+        assertThat(((BenchmarkCommand) pr.subcommand().commandSpec().userObject()).global.warmUp).isZero();
+        assertThatThrownBy(() -> EtchctlMain.commandLine().parseArgs("benchmark", "--warm-up", "-1", "put"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--warm-up must be 0 or more");
+    }
+
+    @Test
     void everyEtcdWorkloadIsThere() {
         CommandLine bench = EtchctlMain.commandLine().getSubcommands().get("benchmark");
         assertThat(bench.getSubcommands().keySet())
