@@ -7,6 +7,7 @@ import com.alipay.sofa.jraft.storage.impl.RocksDBLogStorage;
 import io.etch.raft.log.SegmentLogStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 final class RaftLogFactory extends DefaultJRaftServiceFactory {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLogFactory.class);
     private volatile LogStorage created;
+    private volatile LongConsumer appended = index -> { };
 
     @Override
     public LogStorage createLogStorage(String uri, RaftOptions raftOptions) {
@@ -26,9 +28,20 @@ final class RaftLogFactory extends DefaultJRaftServiceFactory {
             LOG.warn("raft log in {} is a RocksDB database (written by an earlier Etch): kept on RocksDB", dir);
             created = new RocksDBLogStorage(uri, raftOptions);
         } else {
-            created = new SegmentLogStorage(dir, raftOptions.isSync());
+            SegmentLogStorage log = new SegmentLogStorage(dir, raftOptions.isSync());
+            log.onAppended(index -> appended.accept(index));
+            created = log;
         }
         return created;
+    }
+
+    /**
+     * Sets what runs after each append to the log this factory creates made entries durable, with the last
+     * index, on jraft's log manager thread (see {@link SegmentLogStorage#onAppended}); must be quick. A log
+     * kept on RocksDB never calls it.
+     */
+    void onAppended(LongConsumer listener) {
+        appended = listener;
     }
 
     /**

@@ -155,6 +155,7 @@ public final class RaftMember implements AutoCloseable {
         // must not hold a campaign back that long. Two heartbeats, as the first election timeout.
         options.setRpcConnectTimeoutMs(Math.min(options.getRpcConnectTimeoutMs(), FirstElection.timeoutMs(config)));
         options.setServiceFactory(logFactory);
+        logFactory.onAppended(commitLearner::appended);
         options.setLogUri(config.dataDir().resolve("log").toString());
         options.setRaftMetaUri(config.dataDir().resolve("meta").toString());
         options.setSnapshotUri(config.dataDir().resolve("snapshot").toString());

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -64,6 +65,8 @@ public final class SegmentLogStorage implements LogStorage {
     private SegmentAllocator allocator;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 10);
     private int[] recordSizes = new int[256];
+    /** Told the last index after every append that made entries durable; see {@link #onAppended}. */
+    private volatile LongConsumer appendListener = index -> { };
 
     /**
      * A log in {@code dir} (created at {@link #init} if missing) with {@value #DEFAULT_SEGMENT_BYTES}-byte
@@ -258,12 +261,29 @@ public final class SegmentLogStorage implements LogStorage {
         if (entries == null || entries.isEmpty()) {
             return 0;
         }
+        int appended;
+        long last;
         mutator.lock();
         try {
-            return append(entries);
+            appended = append(entries);
+            last = lastIndex;
         } finally {
             mutator.unlock();
         }
+        if (appended > 0) {
+            appendListener.accept(last);
+        }
+        return appended;
+    }
+
+    /**
+     * Sets what runs after each {@link #appendEntries} that made entries durable (synced, when the log
+     * syncs, and readable through {@link #getTerm}), with the log's last index, on the appending thread
+     * (jraft's log manager thread) before jraft sees the append finished. It must be quick and not throw;
+     * one listener, the last set wins.
+     */
+    public void onAppended(LongConsumer listener) {
+        appendListener = listener;
     }
 
     private int append(List<LogEntry> entries) {

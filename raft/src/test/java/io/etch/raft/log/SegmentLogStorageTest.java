@@ -45,6 +45,18 @@ class SegmentLogStorageTest extends SegmentLogTestBase {
     }
 
     @Test
+    void theAppendListenerHearsTheLastIndexOnceTheEntriesAreReadable() {
+        SegmentLogStorage s = open(0);
+        List<String> heard = new ArrayList<>();
+        s.onAppended(last -> heard.add(last + ":" + s.getTerm(last)));
+        assertThat(s.appendEntries(List.of())).isZero();
+        assertThat(s.appendEntries(List.of(entry(1, 1, payload(1, 1, 10)), entry(2, 3, payload(2, 3, 10))))).isEqualTo(2);
+        assertThat(s.appendEntries(List.of(entry(5, 3, payload(5, 3, 10))))).isZero(); // does not follow 2
+        assertThat(s.appendEntry(entry(3, 3, payload(3, 3, 10)))).isTrue();
+        assertThat(heard).containsExactly("2:3", "3:3");
+    }
+
+    @Test
     void appendedEntriesReadBackAndSurviveRestart() {
         SegmentLogStorage s = open(0);
         assertThat(s.appendEntries(List.of())).isZero();
