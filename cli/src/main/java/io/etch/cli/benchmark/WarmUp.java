@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Untimed requests sent before a run's clock starts, so that the client's own warm-up is not measured
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * that the JIT has compiled the call path (HTTP/2 framing, HPACK, the stream's state machine) before the
  * first timed request: without them, the first ~1 s of a 1,000/s put run had a mean latency of 20-45 ms
  * against 3-4 ms after, and the run's p99 was 2-4× etcd's tool's (docs/benchmarks.md, "Session 12").
- * Errors are ignored: the run itself reports what is wrong with a connection.
+ * The first error ends the warm-up (an endpoint that is down, or a server that wants credentials), so an
+ * unreachable member costs one deadline per connection, not one per request; the run itself reports what
+ * is wrong with a connection.
  */
 final class WarmUp {
     /** Requests in flight during the second phase. */
@@ -32,19 +35,20 @@ final class WarmUp {
     }
 
     /**
-     * Sends the warm-up requests and returns when all have been answered or failed, or after
-     * {@code timeoutMs} in any one wait.
+     * Sends the warm-up requests and returns when all sent have been answered or failed (none is sent after
+     * the first failure), or after {@code timeoutMs} in any one wait.
      *
      * @param channels the run's connections, not empty
      * @param calls requests after the first one per connection; 0 sends only those
      * @param timeoutMs deadline of each request, and the longest wait for a free in-flight slot
      */
     static void run(List<ManagedChannel> channels, int calls, long timeoutMs) throws InterruptedException {
+        AtomicBoolean failed = new AtomicBoolean();
         for (ManagedChannel ch : channels) {
             try {
                 KVGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).range(PROBE);
             } catch (RuntimeException e) {
-                // reported by the run
+                failed.set(true); // reported by the run
             }
         }
         Semaphore free = new Semaphore(IN_FLIGHT);
@@ -56,10 +60,11 @@ final class WarmUp {
 
             @Override
             public void failed(Throwable t) {
+                failed.set(true);
                 free.release();
             }
         };
-        for (int i = 0; i < calls; i++) {
+        for (int i = 0; i < calls && !failed.get(); i++) {
             if (!free.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
                 return;
             }
