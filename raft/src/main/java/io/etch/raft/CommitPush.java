@@ -7,25 +7,29 @@ import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.rpc.impl.AbstractClientService;
 import com.alipay.sofa.jraft.util.Endpoint;
 import io.etch.raft.transport.GrpcRpcClient;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Leader side of a follower's forwarded write: tells a follower about a new commit index as soon as it has
- * acknowledged the entries up to it, with one heartbeat, instead of with the next append or heartbeat. A
- * follower that forwarded a write then applies it, and answers its client from its own apply, while the
- * leader is still applying it (etcd: {@code raft.go maybeCommit → bcastAppend}, and the proposer's
- * {@code wait.Trigger} in {@code etcdserver/server.go applyEntryNormal}).
+ * Leader side of the commit index: tells each follower about a new commit index as soon as it can adopt it,
+ * with one heartbeat, instead of with the next append or heartbeat (up to a heartbeat interval away when
+ * writes are sparse). etcd's leader does the same with an append to every follower when its commit index
+ * moves ({@code raft.go maybeCommit → bcastAppend}); jraft does not. A follower then applies the entry at
+ * once: its watchers get the event, its serializable reads see the write, and a write it forwarded is
+ * answered from its own apply while the leader is still applying it (the proposer's {@code wait.Trigger} in
+ * {@code etcdserver/server.go applyEntryNormal}).
  *
- * <p>Runs on the peer transport thread after every AppendEntries answer ({@link #afterAppendAnswer}), and
- * answers the peer that answered, on the same stream. Per peer: a heartbeat carries the commit index only up
+ * <p>Two moments push. After every AppendEntries answer ({@link #afterAppendAnswer}, on the peer transport
+ * thread), to the follower that answered, on the same stream: a heartbeat carries the commit index only up
  * to what the leader knows the follower holds, so the follower whose answer made the commit gets it at once,
- * and a follower that answers later gets it then. It pushes only when some follower's forwarded write waits
- * and no later entry is in the log: an entry after the committed one is in flight, and its append carries the
- * commit index anyway, so under load this sends nothing. Thread-safe; one peer's answers arrive in order on
- * one thread.
+ * and one that answers later gets it then. After the leader applies a batch ({@link #afterApply}, on its
+ * state machine thread), to every follower not pushed that commit index yet: that covers a commit made by
+ * the leader's own log write, when both followers had answered before it. Either pushes only when no entry
+ * after the commit index is in the log: a later entry is in flight, and its append carries the commit index
+ * anyway, so under load this sends nothing. Thread-safe; one peer's answers arrive in order on one thread.
  */
 final class CommitPush {
     /** The leader's side of raft that the push needs; over jraft's node: {@link #jraftLeader}. */
@@ -38,12 +42,13 @@ final class CommitPush {
 
         /** Sends one heartbeat, which carries the commit index, to follower {@code peer} now. */
         void heartbeat(Endpoint peer);
+
+        /** The leader's followers (its configuration's peers but itself). */
+        List<Endpoint> followers();
     }
 
     private final Leader leader;
     private final BooleanSupplier leading;
-    /** Commands forwarded to this member as leader whose results have not been sent back yet. */
-    private final AtomicInteger forwardsWaiting = new AtomicInteger();
     /** The highest commit index pushed to each follower so far. */
     private final ConcurrentHashMap<Endpoint, Long> pushed = new ConcurrentHashMap<>();
 
@@ -58,31 +63,13 @@ final class CommitPush {
     }
 
     /**
-     * A follower's forwarded commands arrived at this member as leader ({@link ForwardService}).
-     *
-     * @param count how many; each is matched by a later {@link #forwardsAnswered}
-     */
-    void forwardsArrived(int count) {
-        forwardsWaiting.addAndGet(count);
-    }
-
-    /**
-     * Results of forwarded commands are on their way back to their follower.
-     *
-     * @param count how many, of those counted by {@link #forwardsArrived}
-     */
-    void forwardsAnswered(int count) {
-        forwardsWaiting.addAndGet(-count);
-    }
-
-    /**
      * Pushes the commit index to {@code peer} when it moved since the last push to it and nothing else will
      * carry it soon.
      *
      * @param peer the follower whose AppendEntries answer (or heartbeat answer) was just handled
      */
     void afterAppendAnswer(Endpoint peer) {
-        if (forwardsWaiting.get() <= 0 || !leading.getAsBoolean()) {
+        if (!leading.getAsBoolean()) {
             return;
         }
         try {
@@ -93,6 +80,31 @@ final class CommitPush {
             }
             pushed.put(peer, committed);
             leader.heartbeat(peer);
+        } catch (IllegalStateException e) {
+            // stepped down or shutting down meanwhile: the commit index travels the usual way
+        }
+    }
+
+    /**
+     * Pushes the commit index to every follower it was not pushed to yet, when nothing after it is in the
+     * log. Does not count as a push for {@link #afterAppendAnswer}: a follower that had not received the
+     * entries yet adopts less than the commit index from this heartbeat, and its answer must push again.
+     */
+    void afterApply() {
+        if (!leading.getAsBoolean()) {
+            return;
+        }
+        try {
+            long committed = leader.committedIndex();
+            if (leader.lastLogIndex() > committed) {
+                return;
+            }
+            for (Endpoint peer : leader.followers()) {
+                Long last = pushed.get(peer);
+                if (last == null || last < committed) {
+                    leader.heartbeat(peer);
+                }
+            }
         } catch (IllegalStateException e) {
             // stepped down or shutting down meanwhile: the commit index travels the usual way
         }
@@ -133,6 +145,19 @@ final class CommitPush {
             @Override
             public void heartbeat(Endpoint peer) {
                 LeaderCommitIndex.heartbeat(active(), new PeerId(peer, 0));
+            }
+
+            @Override
+            public List<Endpoint> followers() {
+                Node n = active();
+                PeerId self = n.getNodeId().getPeerId();
+                List<Endpoint> out = new ArrayList<>();
+                for (PeerId p : n.listPeers()) {
+                    if (!p.equals(self)) {
+                        out.add(p.getEndpoint());
+                    }
+                }
+                return out;
             }
 
             private Node active() {

@@ -17,15 +17,10 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
     /** Most bytes of results (or of forwarded commands) per message; a larger single one goes alone. */
     static final long MAX_BATCH_BYTES = 4L << 20;
     private final RaftMember member;
-    private final CommitPush commitPush;
 
-    /**
-     * @param member the member whose node proposes the forwarded commands
-     * @param commitPush counts the forwarded commands that wait for their result (it pushes only then)
-     */
-    ForwardService(RaftMember member, CommitPush commitPush) {
+    /** @param member the member whose node proposes the forwarded commands */
+    ForwardService(RaftMember member) {
         this.member = member;
-        this.commitPush = commitPush;
     }
 
     @Override
@@ -61,7 +56,6 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
                 synchronized (response) {
                     pending += batch.getCommandsCount();
                 }
-                commitPush.forwardsArrived(batch.getCommandsCount());
                 for (RaftCommand cmd : batch.getCommandsList()) {
                     member.proposeAsLeader(cmd).whenComplete((r, e) -> {
                         results.offer((e == null ? r.toBuilder() : RaftResult.newBuilder().setError(errorName(e)))
@@ -71,7 +65,6 @@ final class ForwardService extends ForwardGrpc.ForwardImplBase {
             }
 
             private void send(List<RaftResult> batch) {
-                commitPush.forwardsAnswered(batch.size());
                 synchronized (response) {
                     response.onNext(RaftResultBatch.newBuilder().addAllResults(batch).build());
                     pending -= batch.size();

@@ -178,7 +178,7 @@ public final class RaftMember implements AutoCloseable {
                 JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize()),
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
         // a follower's forwarded batches are proposed on the transport thread: Node#apply only enqueues
-        rpcServer.addService(new ForwardService(this, commitPush),
+        rpcServer.addService(new ForwardService(this),
                 Set.of(ForwardGrpc.getProposeStreamMethod().getFullMethodName()));
 
         if (!rpcServer.init(null)) {
@@ -428,6 +428,7 @@ public final class RaftMember implements AutoCloseable {
     }
 
     private void afterApply(long appliedIndex) {
+        commitPush.afterApply();
         appliedWaiters.applied(appliedIndex);
         if (appliedIndex - lastSnapshotIndex.get() >= config.snapshotCount() && snapshotting.compareAndSet(false, true)) {
             node.snapshot(status -> {

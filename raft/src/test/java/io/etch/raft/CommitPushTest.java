@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.alipay.sofa.jraft.util.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CommitPushTest {
@@ -36,12 +35,12 @@ class CommitPushTest {
         public void heartbeat(Endpoint peer) {
             heartbeats.add(peer.getPort() + "@" + committed);
         }
-    }, () -> leading);
 
-    @BeforeEach
-    void oneForwardedWriteWaits() {
-        push.forwardsArrived(1);
-    }
+        @Override
+        public List<Endpoint> followers() {
+            return List.of(F1, F2);
+        }
+    }, () -> leading);
 
     private void answer(Endpoint from, long commitIndex, long last) {
         committed = commitIndex;
@@ -69,13 +68,10 @@ class CommitPushTest {
     }
 
     @Test
-    void nothingIsPushedWithoutAForwardedWriteWaitingOrWhenNotLeading() {
-        push.forwardsArrived(2);
-        push.forwardsAnswered(3);
-        answer(F1, 5, 5);
-        push.forwardsArrived(1);
+    void nothingIsPushedWhenNotLeading() {
         leading = false;
         answer(F1, 6, 6);
+        push.afterApply();
         assertThat(heartbeats).isEmpty();
         leading = true;
         answer(F1, 6, 6);
@@ -83,9 +79,39 @@ class CommitPushTest {
     }
 
     @Test
+    void aCommitMadeByTheLeadersOwnWriteIsPushedToEveryFollowerAfterTheApply() {
+        answer(F1, 4, 5); // both answered before the leader's own write of entry 5 was durable
+        answer(F2, 4, 5);
+        assertThat(heartbeats).isEmpty();
+        committed = 5;
+        push.afterApply();
+        assertThat(heartbeats).containsExactly("2380@5", "12380@5");
+    }
+
+    @Test
+    void theApplyPushesOnlyToFollowersNotPushedThatCommitIndexAndDoesNotCountAsAPush() {
+        answer(F1, 5, 5);
+        push.afterApply(); // F1 has it from its answer; F2 has not answered yet
+        assertThat(heartbeats).containsExactly("2380@5", "12380@5");
+        answer(F2, 5, 5); // F2 may not have held entry 5 at the apply's heartbeat: its answer pushes again
+        assertThat(heartbeats).containsExactly("2380@5", "12380@5", "12380@5");
+        push.afterApply();
+        assertThat(heartbeats).hasSize(3);
+    }
+
+    @Test
+    void theApplyPushesNothingWhileLaterEntriesAreInFlight() {
+        committed = 5;
+        lastLog = 7;
+        push.afterApply();
+        assertThat(heartbeats).isEmpty();
+    }
+
+    @Test
     void aLeaderThatSteppedDownMeanwhileSendsNothing() {
         stepDown = true;
         answer(F1, 5, 5);
+        push.afterApply();
         assertThat(heartbeats).isEmpty();
         stepDown = false;
         answer(F1, 5, 5);
