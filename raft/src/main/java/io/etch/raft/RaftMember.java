@@ -13,6 +13,7 @@ import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.option.ReadOnlyOption;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.rpc.impl.core.ReadIndexRequestProcessor;
 import com.alipay.sofa.jraft.JRaftUtils;
 import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.MemberAttributes;
@@ -79,6 +80,9 @@ public final class RaftMember implements AutoCloseable {
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
+    private VoterReadIndex voterReadIndex;
+    /** A follower's read barrier; null when jraft's internals or client are not the expected ones. */
+    private volatile FollowerReadIndex followerReads;
     private final java.util.List<RaftListener> pendingListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LeaseCoordinator leases;
 
@@ -174,9 +178,13 @@ public final class RaftMember implements AutoCloseable {
         options.setRaftOptions(raftOptions);
 
         rpcServer = new GrpcRpcServer(config.listenPeerHost(), config.listenPeerPort());
-        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer,
-                JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize()),
+        java.util.concurrent.Executor raftRpcExecutor =
+                JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize());
+        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer, raftRpcExecutor,
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
+        // replaces jraft's read index processor: a voter's request counts as its acknowledgement
+        rpcServer.registerProcessor(voterReadIndex = new VoterReadIndex(
+                new ReadIndexRequestProcessor(raftRpcExecutor), () -> node, GROUP));
         // a follower's forwarded batches are proposed on the transport thread: Node#apply only enqueues
         rpcServer.addService(new ForwardService(this),
                 Set.of(ForwardGrpc.getProposeStreamMethod().getFullMethodName()));
@@ -189,6 +197,14 @@ public final class RaftMember implements AutoCloseable {
         PeerId self = PeerId.parsePeer(config.self().endpoint());
         group = new RaftGroupService(GROUP, self, options, rpcServer);
         node = group.start(true);
+        FollowerReadIndex.Sender readSender = FollowerReadIndex.senderOf(node);
+        if (readSender != null && JraftInternals.listenToApplied(node, appliedWaiters::applied)) {
+            appliedWaiters.applied(node.getLastAppliedLogIndex());
+            followerReads = new FollowerReadIndex(() -> node, appliedWaiters, readSender, GROUP,
+                    config.requestTimeoutMs());
+        } else {
+            LOG.warn("followers' linearizable reads take jraft's read-only service");
+        }
         if (!commitPush.listenTo(node)) {
             LOG.warn("the raft client is not Etch's peer transport: followers learn commit indexes the slower way");
         }
@@ -415,6 +431,17 @@ public final class RaftMember implements AutoCloseable {
         if (remainingMs <= 0) {
             return;
         }
+        FollowerReadIndex follower = followerReads;
+        if (follower != null && roles.leaderTerm() < 0) {
+            follower.barrier(remainingMs).whenComplete((v, e) -> {
+                if (e == null) {
+                    out.complete(null);
+                } else {
+                    later(() -> readAttempt(deadlineNanos, out), out);
+                }
+            });
+            return;
+        }
         node.readIndex(ReadOnlyOption.ReadOnlySafe, new byte[0], new ReadIndexClosure(remainingMs) {
             @Override
             public void run(Status status, long index, byte[] reqCtx) {
@@ -540,6 +567,15 @@ public final class RaftMember implements AutoCloseable {
     /** How many times this member has seen the leader change. */
     public long leaderChanges() {
         return roles.leaderChanges();
+    }
+
+    /**
+     * How many followers' read index requests this member answered as leader without a heartbeat round
+     * ({@link VoterReadIndex}); 0 before {@link #start}.
+     */
+    long readIndexesAnsweredAtOnce() {
+        VoterReadIndex v = voterReadIndex;
+        return v == null ? 0 : v.answeredAtOnce();
     }
 
     /** Stops the node and the peer port; waits for them. Idempotent. */

@@ -139,6 +139,16 @@ class RaftMemberTest {
             assertThat(linearizableGet(i, "a").getKvsList()).extracting(kv -> kv.getValue().toStringUtf8())
                     .containsExactly("1");
         }
+        // a follower's read index is answered by the leader at once (3 voters), and still sees the leader's writes
+        long atOnce = members.get(leader).readIndexesAnsweredAtOnce();
+        assertThat(atOnce).isGreaterThanOrEqualTo(2);
+        for (int i = 0; i < 20; i++) {
+            assertThat(put(members.get(leader), "fresh", "v" + i).getError()).isEmpty();
+            for (int f : new int[] {follower, (leader + 2) % 3}) {
+                assertThat(linearizableGet(f, "fresh").getKvs(0).getValue().toStringUtf8()).isEqualTo("v" + i);
+            }
+        }
+        assertThat(members.get(leader).readIndexesAnsweredAtOnce()).isGreaterThanOrEqualTo(atOnce + 40);
         for (int i = 0; i < 100; i++) {
             assertThat(put(members.get(i % 3), "k" + i, "v" + i).getError()).isEmpty();
         }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * under the node's lock it checks the request, hands the entries to the log manager's queue and answers
  * heartbeats at once; the append's answer is sent by the log's thread after the fsync. This saves a thread
  * hand-off on every entry a follower receives (70 µs at the median on the 2-core bench box, see
- * {@code docs/benchmarks.md}, session 9).
+ * {@code docs/benchmarks.md}, session 9). A processor whose executor runs tasks where they are submitted
+ * (Etch's read index processor) also runs on the transport thread, and must not block either.
  *
  * <p>Errors are answered with an error frame ({@link PeerCall#fail}): unknown request type, unparsable request,
  * executor full, processor threw. Thread-safe; processors can be added while serving.
