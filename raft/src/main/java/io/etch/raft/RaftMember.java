@@ -200,8 +200,11 @@ public final class RaftMember implements AutoCloseable {
         FollowerReadIndex.Sender readSender = FollowerReadIndex.senderOf(node);
         if (readSender != null && JraftInternals.listenToApplied(node, appliedWaiters::applied)) {
             appliedWaiters.applied(node.getLastAppliedLogIndex());
+            // a leader that has not answered within two election timeouts is failed and asked again (the reads
+            // waiting behind the request retry within their own deadline), rather than holding every read
+            // of this member for a whole request timeout
             followerReads = new FollowerReadIndex(() -> node, appliedWaiters, readSender, GROUP,
-                    config.requestTimeoutMs());
+                    2L * config.electionTimeoutMs());
         } else {
             LOG.warn("followers' linearizable reads take jraft's read-only service");
         }
