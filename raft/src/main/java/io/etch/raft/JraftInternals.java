@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -73,8 +74,11 @@ final class JraftInternals {
      *
      * @param node the local node; any other {@link Node} than jraft's {@link NodeImpl} gives -1
      * @param asker the member that asked (a request's {@code server_id}); null gives -1
+     * @param termWithCommit the caller's memory of the latest term in which this check found the commit index
+     *     of the leader's own term (initially -1): within that term every later commit index is too, so the log
+     *     is not read again (it may be on disk once applied); updated here
      */
-    static long leaderReadIndexFor(Node node, PeerId asker) {
+    static long leaderReadIndexFor(Node node, PeerId asker, AtomicLong termWithCommit) {
         if (!available() || !(node instanceof NodeImpl impl) || asker == null) {
             return -1;
         }
@@ -93,8 +97,18 @@ final class JraftInternals {
             }
             long term = (long) CURRENT_TERM.invokeExact(impl);
             long committed = impl.getLastCommittedIndex();
+            if (committed <= 0) {
+                return -1;
+            }
+            if (termWithCommit.get() == term) {
+                return committed;
+            }
             LogManager log = (LogManager) LOG_MANAGER.get(impl);
-            return committed > 0 && log.getTerm(committed) == term ? committed : -1;
+            if (log.getTerm(committed) != term) {
+                return -1;
+            }
+            termWithCommit.set(term);
+            return committed;
         } catch (Throwable t) {
             LOG.warn("cannot read the leader's state for a read index; falling back to a heartbeat round", t);
             return -1;

@@ -8,6 +8,7 @@ import com.alipay.sofa.jraft.rpc.RpcProcessor;
 import com.alipay.sofa.jraft.rpc.RpcRequests.ReadIndexRequest;
 import com.alipay.sofa.jraft.rpc.RpcRequests.ReadIndexResponse;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -36,6 +37,8 @@ final class VoterReadIndex implements RpcProcessor<ReadIndexRequest> {
     private final Supplier<Node> node;
     private final String group;
     private final LongAdder answeredAtOnce = new LongAdder();
+    /** The latest term in which the leader's commit index was seen to be of its own term. */
+    private final AtomicLong termWithCommit = new AtomicLong(-1);
 
     /**
      * @param heartbeatRound jraft's processor of the same request, used whenever the shortcut does not apply
@@ -79,7 +82,7 @@ final class VoterReadIndex implements RpcProcessor<ReadIndexRequest> {
         if (!asker.parse(request.getServerId())) {
             return -1;
         }
-        return JraftInternals.leaderReadIndexFor(n, asker);
+        return JraftInternals.leaderReadIndexFor(n, asker, termWithCommit);
     }
 
     /** How many requests were answered without a heartbeat round (for tests and diagnostics). */

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.alipay.sofa.jraft.Node;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
-import org.junit.jupiter.api.Test;
 import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 
 class VoterReadIndexTest {
 
@@ -60,7 +61,7 @@ class VoterReadIndexTest {
 
     @Test
     void anyOtherNodeOrNoAskerGivesNoIndex() {
-        assertThat(JraftInternals.leaderReadIndexFor(otherNode(), B)).isEqualTo(-1);
-        assertThat(JraftInternals.leaderReadIndexFor(null, B)).isEqualTo(-1);
+        assertThat(JraftInternals.leaderReadIndexFor(otherNode(), B, new AtomicLong(-1))).isEqualTo(-1);
+        assertThat(JraftInternals.leaderReadIndexFor(null, B, new AtomicLong(-1))).isEqualTo(-1);
     }
 }
