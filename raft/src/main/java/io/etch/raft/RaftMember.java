@@ -13,7 +13,6 @@ import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.option.ReadOnlyOption;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
-import com.alipay.sofa.jraft.rpc.impl.core.ReadIndexRequestProcessor;
 import com.alipay.sofa.jraft.JRaftUtils;
 import io.etch.api.etchpb.ForwardGrpc;
 import io.etch.api.etchpb.MemberAttributes;
@@ -80,9 +79,7 @@ public final class RaftMember implements AutoCloseable {
     private RaftGroupService group;
     private GrpcRpcServer rpcServer;
     private volatile Node node;
-    private VoterReadIndex voterReadIndex;
-    /** A follower's read barrier; null when jraft's internals or client are not the expected ones. */
-    private volatile FollowerReadIndex followerReads;
+    private final ReadIndexes readIndexes = new ReadIndexes(() -> this.node, appliedWaiters, GROUP);
     private final java.util.List<RaftListener> pendingListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LeaseCoordinator leases;
 
@@ -182,9 +179,7 @@ public final class RaftMember implements AutoCloseable {
                 JRaftUtils.createExecutor("etch-raft-rpc-", options.getRaftRpcThreadPoolSize());
         RaftRpcServerFactory.addRaftRequestProcessors(rpcServer, raftRpcExecutor,
                 JRaftUtils.createExecutor("etch-raft-cli-", options.getCliRpcThreadPoolSize()));
-        // replaces jraft's read index processor: a voter's request counts as its acknowledgement
-        rpcServer.registerProcessor(voterReadIndex = new VoterReadIndex(
-                new ReadIndexRequestProcessor(raftRpcExecutor), () -> node, GROUP));
+        readIndexes.registerOn(rpcServer, raftRpcExecutor); // a voter's read index counts as its acknowledgement
         // a follower's forwarded batches are proposed on the transport thread: Node#apply only enqueues
         rpcServer.addService(new ForwardService(this),
                 Set.of(ForwardGrpc.getProposeStreamMethod().getFullMethodName()));
@@ -197,17 +192,9 @@ public final class RaftMember implements AutoCloseable {
         PeerId self = PeerId.parsePeer(config.self().endpoint());
         group = new RaftGroupService(GROUP, self, options, rpcServer);
         node = group.start(true);
-        FollowerReadIndex.Sender readSender = FollowerReadIndex.senderOf(node);
-        if (readSender != null && JraftInternals.listenToApplied(node, appliedWaiters::applied)) {
-            appliedWaiters.applied(node.getLastAppliedLogIndex());
-            // a leader that has not answered within two election timeouts is failed and asked again (the reads
-            // waiting behind the request retry within their own deadline), rather than holding every read
-            // of this member for a whole request timeout
-            followerReads = new FollowerReadIndex(() -> node, appliedWaiters, readSender, GROUP,
-                    2L * config.electionTimeoutMs());
-        } else {
-            LOG.warn("followers' linearizable reads take jraft's read-only service");
-        }
+        // a read index the leader has not answered in two election timeouts is asked again, so that one lost
+        // request does not hold every read of this member for a whole request timeout
+        readIndexes.start(node, 2L * config.electionTimeoutMs());
         if (!commitPush.listenTo(node)) {
             LOG.warn("the raft client is not Etch's peer transport: followers learn commit indexes the slower way");
         }
@@ -434,7 +421,7 @@ public final class RaftMember implements AutoCloseable {
         if (remainingMs <= 0) {
             return;
         }
-        FollowerReadIndex follower = followerReads;
+        FollowerReadIndex follower = readIndexes.follower();
         if (follower != null && roles.leaderTerm() < 0) {
             follower.barrier(remainingMs).whenComplete((v, e) -> {
                 if (e == null) {
@@ -577,8 +564,7 @@ public final class RaftMember implements AutoCloseable {
      * ({@link VoterReadIndex}); 0 before {@link #start}.
      */
     long readIndexesAnsweredAtOnce() {
-        VoterReadIndex v = voterReadIndex;
-        return v == null ? 0 : v.answeredAtOnce();
+        return readIndexes.answeredAtOnce();
     }
 
     /** Stops the node and the peer port; waits for them. Idempotent. */
