@@ -23,12 +23,9 @@ final class AppliedIndexWaiters {
      *     itself succeeded, only this member's apply is late
      */
     CompletableFuture<Void> await(long index, long deadlineNanos) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (this) {
-            if (index <= applied) {
-                return CompletableFuture.completedFuture(null);
-            }
-            waiting.computeIfAbsent(index, k -> new ArrayList<>()).add(f);
+        CompletableFuture<Void> f = await(index);
+        if (f.isDone()) {
+            return f;
         }
         long remaining = Math.max(1, deadlineNanos - System.nanoTime());
         return f.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS);

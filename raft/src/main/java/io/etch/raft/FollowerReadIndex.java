@@ -142,10 +142,11 @@ final class FollowerReadIndex {
         if (err == null && response instanceof ReadIndexResponse r && r.getSuccess()) {
             long index = r.getIndex();
             Node n = node.get();
+            Runnable pass = () -> Completions.complete(batch.size(), i -> batch.get(i).complete(null));
             if (n != null && n.getLastAppliedLogIndex() >= index) {
-                Completions.complete(batch.size(), i -> batch.get(i).complete(null));
+                pass.run();
             } else {
-                applied.await(index).thenRun(() -> Completions.complete(batch.size(), i -> batch.get(i).complete(null)));
+                applied.await(index).thenRun(pass);
             }
         } else {
             Throwable cause = err != null ? err : new IllegalStateException("the leader refused the read index: "
